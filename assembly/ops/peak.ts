@@ -1,0 +1,71 @@
+// Peak-throughput probes for the benchmark's "% of peak": register-only loops of CHAINS independent
+// f32x4 accumulator chains, acc = acc·a + b, no memory traffic. 12 chains cover FMA latency × ports on
+// current x86 and Arm cores (4-cycle latency × 2 ports needs ≥ 8) and still fit the 16 xmm registers
+// V8 allocates (12 accumulators + a + b). FLOPs = iters × 12 chains × 8 (a multiply and an add on 4 lanes).
+// The result folds every accumulator, so no chain can be removed as dead code; a and b come from the
+// argument, so nothing folds at compile time.
+
+// @ts-ignore: decorator
+@inline const CHAINS = 12;
+
+/** relaxed_madd chains (the GEMM's instruction); on the SIMD128 build this is peak_muladd's loop. */
+export function peak_fma_f32x4(iters: i32): f32 {
+  const a = f32x4.splat(<f32>1.0 - <f32>1e-7 * <f32>((iters & 1) | 1));
+  const b = f32x4.splat(<f32>1e-7 * <f32>((iters & 3) | 1));
+  let c0 = f32x4.splat(0.0), c1 = f32x4.splat(0.1), c2 = f32x4.splat(0.2), c3 = f32x4.splat(0.3);
+  let c4 = f32x4.splat(0.4), c5 = f32x4.splat(0.5), c6 = f32x4.splat(0.6), c7 = f32x4.splat(0.7);
+  let c8 = f32x4.splat(0.8), c9 = f32x4.splat(0.9), c10 = f32x4.splat(1.0), c11 = f32x4.splat(1.1);
+  for (let i = 0; i < iters; i++) {
+    if (ASC_FEATURE_RELAXED_SIMD) {
+      c0 = f32x4.relaxed_madd(c0, a, b); c1 = f32x4.relaxed_madd(c1, a, b);
+      c2 = f32x4.relaxed_madd(c2, a, b); c3 = f32x4.relaxed_madd(c3, a, b);
+      c4 = f32x4.relaxed_madd(c4, a, b); c5 = f32x4.relaxed_madd(c5, a, b);
+      c6 = f32x4.relaxed_madd(c6, a, b); c7 = f32x4.relaxed_madd(c7, a, b);
+      c8 = f32x4.relaxed_madd(c8, a, b); c9 = f32x4.relaxed_madd(c9, a, b);
+      c10 = f32x4.relaxed_madd(c10, a, b); c11 = f32x4.relaxed_madd(c11, a, b);
+    } else {
+      c0 = f32x4.add(f32x4.mul(c0, a), b); c1 = f32x4.add(f32x4.mul(c1, a), b);
+      c2 = f32x4.add(f32x4.mul(c2, a), b); c3 = f32x4.add(f32x4.mul(c3, a), b);
+      c4 = f32x4.add(f32x4.mul(c4, a), b); c5 = f32x4.add(f32x4.mul(c5, a), b);
+      c6 = f32x4.add(f32x4.mul(c6, a), b); c7 = f32x4.add(f32x4.mul(c7, a), b);
+      c8 = f32x4.add(f32x4.mul(c8, a), b); c9 = f32x4.add(f32x4.mul(c9, a), b);
+      c10 = f32x4.add(f32x4.mul(c10, a), b); c11 = f32x4.add(f32x4.mul(c11, a), b);
+    }
+  }
+  return fold(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+}
+
+/** mul + add chains (two roundings): the SIMD128 build's GEMM instruction mix. */
+export function peak_muladd_f32x4(iters: i32): f32 {
+  const a = f32x4.splat(<f32>1.0 - <f32>1e-7 * <f32>((iters & 1) | 1));
+  const b = f32x4.splat(<f32>1e-7 * <f32>((iters & 3) | 1));
+  let c0 = f32x4.splat(0.0), c1 = f32x4.splat(0.1), c2 = f32x4.splat(0.2), c3 = f32x4.splat(0.3);
+  let c4 = f32x4.splat(0.4), c5 = f32x4.splat(0.5), c6 = f32x4.splat(0.6), c7 = f32x4.splat(0.7);
+  let c8 = f32x4.splat(0.8), c9 = f32x4.splat(0.9), c10 = f32x4.splat(1.0), c11 = f32x4.splat(1.1);
+  for (let i = 0; i < iters; i++) {
+    c0 = f32x4.add(f32x4.mul(c0, a), b); c1 = f32x4.add(f32x4.mul(c1, a), b);
+    c2 = f32x4.add(f32x4.mul(c2, a), b); c3 = f32x4.add(f32x4.mul(c3, a), b);
+    c4 = f32x4.add(f32x4.mul(c4, a), b); c5 = f32x4.add(f32x4.mul(c5, a), b);
+    c6 = f32x4.add(f32x4.mul(c6, a), b); c7 = f32x4.add(f32x4.mul(c7, a), b);
+    c8 = f32x4.add(f32x4.mul(c8, a), b); c9 = f32x4.add(f32x4.mul(c9, a), b);
+    c10 = f32x4.add(f32x4.mul(c10, a), b); c11 = f32x4.add(f32x4.mul(c11, a), b);
+  }
+  return fold(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+}
+
+/** Number of independent chains in both probes (the benchmark's FLOP count uses it). */
+export function peak_chains(): i32 {
+  return CHAINS;
+}
+
+// @ts-ignore: decorator
+@inline function fold(
+  c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128,
+  c6: v128, c7: v128, c8: v128, c9: v128, c10: v128, c11: v128,
+): f32 {
+  const s = f32x4.add(
+    f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7))),
+    f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11)),
+  );
+  return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
+}
