@@ -1,0 +1,512 @@
+// The public model: Bert.load(source) → forward(encoded) / embed(texts) / dispose().
+//
+// Memory: one wasm linear memory holds the packed weights (resident: all layers; streamed: one layer
+// slot) and one activation arena sized from config × maxTokens at load time. forward() allocates nothing
+// in wasm; only the Float32Arrays handed back to the caller are new.
+import { ModelError } from '../errors.js';
+import { Arena } from '../runtime/arena.js';
+import { loadKernels, type Kernels } from '../runtime/wasm.js';
+import type { KernelExports } from '../runtime/exports.js';
+import { BertTokenizer } from '../tokenizer/index.js';
+import { openWbin, type WbinFile } from '../weights/wbin.js';
+import { openSource, type WeightSource } from '../weights/source.js';
+import type { BertConfig } from './config.js';
+import { SingleThreadCompute, type Compute, type Linear } from './compute.js';
+import { normalizeInput, type BatchRows, type EncodedInput } from './inputs.js';
+import {
+  BertEmbeddings,
+  BertPooler,
+  layerAt,
+  layerBytes,
+  type Activations,
+  type BertLayer,
+  type PackedSeq,
+  type Taps,
+} from './modeling_bert.js';
+import { tensor, type Tensor } from './tensor.js';
+
+export type Residency = 'resident' | 'streamed';
+
+export interface LoadOptions {
+  /** 'resident' (default): every weight copied once into wasm memory. 'streamed': one layer at a time, the next one read while the current one computes. */
+  residency?: Residency;
+  /** Worker threads (default 1 for now). */
+  threads?: number;
+  /** 'auto' takes relaxed SIMD when available; 'simd' forces the deterministic SIMD128 build. */
+  simd?: 'auto' | 'relaxed' | 'simd';
+  /** Most valid tokens one pass holds (the activation arena's size); larger batches run in chunks. Default 8 × max_position_embeddings. */
+  maxTokens?: number;
+  /** Messages about long steps (loading). */
+  onProgress?: (message: string) => void;
+}
+
+export interface ForwardOptions {
+  /** hidden_states.0 … hidden_states.N, each [B, L, H] (0 = embedding output after LayerNorm) */
+  hiddenStates?: boolean;
+  /** per layer [B, heads, L, L] */
+  attentions?: boolean;
+  /** first layer's Q, K, V, each [B, L, H] */
+  qkv?: boolean;
+  /** word, position, tokenType and their sum before LayerNorm, each [B, L, H] */
+  embeddings?: boolean;
+}
+
+export interface ForwardOutput {
+  /** [B, L, H]; rows at padded positions are 0 (they are not computed) */
+  lastHiddenState: Tensor;
+  /** [B, H] tanh(dense(hidden[:, 0])); absent when the checkpoint has no pooler */
+  pooler?: Tensor;
+  hiddenStates?: Tensor[];
+  attentions?: Tensor[];
+  qkv?: { q: Tensor; k: Tensor; v: Tensor };
+  embeddings?: { word: Tensor; position: Tensor; tokenType: Tensor; sum: Tensor };
+}
+
+export interface EmbedOptions {
+  /** sentence-transformers' pooling: 'mean' over valid tokens (default), 'cls' (first token), 'pooler' (BertPooler output) */
+  pooling?: 'mean' | 'cls' | 'pooler';
+  /** L2-normalise each vector (default true) */
+  normalize?: boolean;
+  /** truncate inputs to this many tokens (default: the tokenizer's model max length, at most max_position_embeddings) */
+  maxLength?: number;
+}
+
+export type ModelSource = string | URL | ArrayBuffer | Uint8Array | WeightSource;
+
+const names = {
+  word: 'embeddings.word_embeddings.weight',
+  position: 'embeddings.position_embeddings.weight',
+  tokenType: 'embeddings.token_type_embeddings.weight',
+  embLnW: 'embeddings.LayerNorm.weight',
+  embLnB: 'embeddings.LayerNorm.bias',
+  layer: (i: number, rest: string) => `encoder.layer.${i}.${rest}`,
+  poolerW: 'pooler.dense.weight',
+  poolerB: 'pooler.dense.bias',
+};
+
+/** The linear layers of one BertLayer as (weight, bias) tensor names; query|key|value stack into one. */
+function layerLinears(i: number): { rows: [string, string][]; }[] {
+  const n = (rest: string) => names.layer(i, rest);
+  return [
+    { rows: [[n('attention.self.query.weight'), n('attention.self.query.bias')], [n('attention.self.key.weight'), n('attention.self.key.bias')], [n('attention.self.value.weight'), n('attention.self.value.bias')]] },
+    { rows: [[n('attention.output.dense.weight'), n('attention.output.dense.bias')]] },
+    { rows: [[n('intermediate.dense.weight'), n('intermediate.dense.bias')]] },
+    { rows: [[n('output.dense.weight'), n('output.dense.bias')]] },
+  ];
+}
+
+/** Everything a live model holds; dispose() drops it so the wasm memory can be collected. */
+interface State {
+  file: WbinFile;
+  kernels: Kernels;
+  arena: Arena;
+  compute: Compute;
+  embeddings: BertEmbeddings;
+  layers: BertLayer[];
+  pooler: BertPooler | undefined;
+  act: Activations;
+  /** streamed residency: where word rows and layer weights are staged */
+  stream: StreamState | undefined;
+}
+
+export class Bert {
+  private state: State | undefined;
+  private constructor(
+    readonly config: BertConfig,
+    readonly tokenizer: BertTokenizer,
+    readonly residency: Residency,
+    state: State,
+  ) {
+    this.state = state;
+  }
+
+  private get s(): State {
+    if (!this.state) throw new ModelError('this Bert was disposed');
+    return this.state;
+  }
+
+  /** The wasm build in use ('relaxed', 'simd', …). */
+  get variant(): string {
+    return this.s.kernels.variant;
+  }
+
+  /** Bytes of wasm linear memory this model holds (0 after dispose). */
+  get wasmBytes(): number {
+    return this.state ? this.state.kernels.memory.buffer.byteLength : 0;
+  }
+
+  static async load(source: ModelSource, options: LoadOptions = {}): Promise<Bert> {
+    const residency = options.residency ?? 'resident';
+    if (residency !== 'resident' && residency !== 'streamed') throw new ModelError(`residency must be 'resident' or 'streamed' (got ${JSON.stringify(residency)})`);
+    if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+      throw new ModelError(`threads must be a positive integer (got ${options.threads})`);
+    }
+    const src = await resolveSource(source);
+    const file = await openWbin(src);
+    const cfg = file.config;
+    const tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
+    const kernels = await loadKernels({ simd: options.simd });
+    const k = kernels.exports;
+    const arena = new Arena(kernels.memory, k.heap_base());
+    const H = cfg.hidden_size;
+    const I = cfg.intermediate_size;
+    const V = cfg.vocab_size;
+    const maxSeq = cfg.max_position_embeddings;
+    const maxTokens = Math.max(maxSeq, options.maxTokens ?? 8 * maxSeq);
+
+    // Carve everything out first: nothing may grow the memory while a read writes into it.
+    const streamed = residency === 'streamed';
+    const word = streamed ? 0 : arena.alloc(4 * V * H, names.word);
+    const position = arena.alloc(4 * maxSeq * H, names.position);
+    const tokenType = arena.alloc(4 * cfg.type_vocab_size * H, names.tokenType);
+    const embLn = { weight: arena.alloc(4 * H), bias: arena.alloc(4 * H) };
+    const perLayer = layerBytes(cfg, k);
+    const layerBase = arena.alloc(perLayer * (streamed ? 1 : cfg.num_hidden_layers), 'layer weights');
+    const hasPooler = file.tensors.some((t) => t.name === names.poolerW);
+    const poolerLin: Linear | undefined = hasPooler ? { w: arena.alloc(k.gemm_pack_size(H, H), 'pooler'), n: H, k: H } : undefined;
+    const act: Activations = {
+      maxTokens,
+      maxSeq,
+      hidden: arena.alloc(4 * maxTokens * H, 'hidden'),
+      qkv: arena.alloc(4 * maxTokens * 3 * H, 'qkv'),
+      ctx: arena.alloc(4 * maxTokens * H, 'ctx'),
+      inter: arena.alloc(4 * maxTokens * Math.max(I, H), 'intermediate'),
+      scores: arena.alloc(4 * maxSeq * maxSeq, 'scores'),
+    };
+    const stagingFloats = Math.max(3 * H * H, I * H, H * H) + Math.max(3 * H, I);
+    const staging = arena.alloc(4 * stagingFloats, 'staging');
+    const wordRows = streamed ? arena.alloc(4 * maxTokens * H, 'word rows') : 0;
+
+    const progress = options.onProgress ?? (() => {});
+    progress(`loading ${src.name} (${residency})`);
+    if (!streamed) await file.readTensorF32(names.word, arena.f32(word, V * H));
+    await file.readTensorF32(names.position, arena.f32(position, maxSeq * H));
+    await file.readTensorF32(names.tokenType, arena.f32(tokenType, cfg.type_vocab_size * H));
+    await file.readTensorF32(names.embLnW, arena.f32(embLn.weight, H));
+    await file.readTensorF32(names.embLnB, arena.f32(embLn.bias, H));
+    const packer = new Packer(k, arena, staging, (name, dest) => file.readTensorF32(name, dest));
+    const layers: BertLayer[] = [];
+    if (streamed) {
+      layers.push(layerAt(cfg, k, layerBase));
+    } else {
+      for (let i = 0; i < cfg.num_hidden_layers; i++) {
+        const layer = layerAt(cfg, k, layerBase + i * perLayer);
+        await packer.packLayer(i, layer);
+        layers.push(layer);
+        progress(`layer ${i + 1}/${cfg.num_hidden_layers} packed`);
+      }
+    }
+    if (poolerLin) await packer.packLinear(poolerLin, [[names.poolerW, names.poolerB]]);
+
+    const embeddings = new BertEmbeddings(word, position, tokenType, embLn);
+    const pooler = poolerLin ? new BertPooler(poolerLin) : undefined;
+    const stream = streamed ? new StreamState(file, cfg, wordRows, staging) : undefined;
+    return new Bert(cfg, tokenizer, residency, { file, kernels, arena, compute: new SingleThreadCompute(k), embeddings, layers, pooler, act, stream });
+  }
+
+  /** Runs the encoder on token ids (one encoding, or a padded batch with attention masks). */
+  async forward(encoded: EncodedInput, options: ForwardOptions = {}): Promise<ForwardOutput> {
+    const st = this.s;
+    const cfg = this.config;
+    const rows = normalizeInput(encoded, cfg);
+    const { B, L } = rows;
+    const H = cfg.hidden_size;
+    const N = cfg.num_hidden_layers;
+    const heads = cfg.num_attention_heads;
+    const out: ForwardOutput = { lastHiddenState: tensor([B, L, H]) };
+    if (st.pooler) out.pooler = tensor([B, H]);
+    if (options.hiddenStates) out.hiddenStates = Array.from({ length: N + 1 }, () => tensor([B, L, H]));
+    if (options.attentions) out.attentions = Array.from({ length: N }, () => tensor([B, heads, L, L]));
+    if (options.qkv) out.qkv = { q: tensor([B, L, H]), k: tensor([B, L, H]), v: tensor([B, L, H]) };
+    if (options.embeddings) out.embeddings = { word: tensor([B, L, H]), position: tensor([B, L, H]), tokenType: tensor([B, L, H]), sum: tensor([B, L, H]) };
+
+    // Chunks of whole sequences whose valid tokens fit the arena.
+    let start = 0;
+    while (start < B) {
+      let end = start;
+      let T = 0;
+      while (end < B && T + rows.valid[end].length <= st.act.maxTokens) T += rows.valid[end++].length;
+      await this.forwardChunk(st, rows, start, end, T, out);
+      start = end;
+    }
+    return out;
+  }
+
+  private async forwardChunk(st: State, rows: BatchRows, b0: number, b1: number, T: number, out: ForwardOutput): Promise<void> {
+    const cfg = this.config;
+    const H = cfg.hidden_size;
+    const L = rows.L;
+    const { act, arena, compute } = st;
+    const seqs: PackedSeq[] = [];
+    let offset = 0;
+    for (let b = b0; b < b1; b++) {
+      seqs.push({ b, offset, n: rows.valid[b].length });
+      offset += rows.valid[b].length;
+    }
+    // Packed row r of the activations ↔ (b, position) of the caller's batch.
+    const rowB = new Int32Array(T);
+    const rowT = new Int32Array(T);
+    for (const s of seqs) {
+      const v = rows.valid[s.b];
+      for (let j = 0; j < s.n; j++) {
+        rowB[s.offset + j] = s.b;
+        rowT[s.offset + j] = v[j];
+      }
+    }
+    const scatter = (src: Float32Array, ld: number, col: number, dst: Tensor) => {
+      for (let r = 0; r < T; r++) {
+        const o = (rowB[r] * L + rowT[r]) * H;
+        dst.data.set(src.subarray(r * ld + col, r * ld + col + H), o);
+      }
+    };
+
+    // ---- BertEmbeddings: (word + token_type) + position, HF's order, in float32; then LayerNorm
+    const emb = st.embeddings;
+    const wordPtr = st.stream ? await st.stream.gatherWordRows(rows, rowB, rowT, arena) : undefined;
+    const x = arena.f32(act.hidden, T * H);
+    const pos = arena.f32(emb.position_embeddings, cfg.max_position_embeddings * H);
+    const typ = arena.f32(emb.token_type_embeddings, cfg.type_vocab_size * H);
+    const words = wordPtr === undefined ? arena.f32(emb.word_embeddings, cfg.vocab_size * H) : undefined;
+    const rowsBuf = wordPtr !== undefined ? arena.f32(wordPtr, T * H) : undefined;
+    const e = out.embeddings;
+    for (let r = 0; r < T; r++) {
+      const b = rowB[r];
+      const t = rowT[r];
+      const w = words ? words.subarray(rows.ids[b][t] * H, rows.ids[b][t] * H + H) : rowsBuf!.subarray(r * H, r * H + H);
+      const ty = typ.subarray(rows.types[b][t] * H, rows.types[b][t] * H + H);
+      const p = pos.subarray(t * H, t * H + H);
+      const xo = r * H;
+      for (let i = 0; i < H; i++) x[xo + i] = Math.fround(w[i] + ty[i]) + p[i];
+      if (e) {
+        const o = (b * L + t) * H;
+        e.word.data.set(w, o);
+        e.tokenType.data.set(ty, o);
+        e.sum.data.set(x.subarray(xo, xo + H), o);
+      }
+    }
+    // Position embeddings are a lookup of 0..L-1, independent of the tokens: every row, padded ones too.
+    if (e) for (let b = b0; b < b1; b++) e.position.data.set(pos.subarray(0, L * H), b * L * H);
+    compute.layernorm(T, H, act.hidden, H, emb.LayerNorm.weight, emb.LayerNorm.bias, cfg.layer_norm_eps, act.hidden, H);
+
+    const heads = cfg.num_attention_heads;
+    const taps: Taps = {};
+    if (out.hiddenStates) {
+      const hs = out.hiddenStates;
+      taps.hidden = (index, ptr) => scatter(arena.f32(ptr, T * H), H, 0, hs[index]);
+    }
+    if (out.qkv) {
+      const qkv = out.qkv;
+      taps.qkv = (ptr) => {
+        const buf = arena.f32(ptr, T * 3 * H);
+        scatter(buf, 3 * H, 0, qkv.q);
+        scatter(buf, 3 * H, H, qkv.k);
+        scatter(buf, 3 * H, 2 * H, qkv.v);
+      };
+    }
+    if (out.attentions) {
+      const at = out.attentions;
+      taps.attention = (layer, s, h, ptr) => {
+        const p = arena.f32(ptr, s.n * s.n);
+        const dst = at[layer].data;
+        const v = rows.valid[s.b];
+        for (let i = 0; i < s.n; i++) {
+          const rowBase = ((s.b * heads + h) * L + v[i]) * L;
+          for (let j = 0; j < s.n; j++) dst[rowBase + v[j]] = p[i * s.n + j];
+        }
+      };
+    }
+    taps.hidden?.(0, act.hidden);
+
+    // ---- BertEncoder
+    for (let i = 0; i < cfg.num_hidden_layers; i++) {
+      const layer = st.stream ? await st.stream.loadLayer(i, st.layers[0], st.kernels.exports, arena) : st.layers[i];
+      layer.forward(compute, act, T, seqs, i, taps);
+      taps.hidden?.(i + 1, act.hidden);
+    }
+    scatter(arena.f32(act.hidden, T * H), H, 0, out.lastHiddenState);
+
+    // ---- BertPooler on each sequence's first token (HF takes position 0 whatever the mask says)
+    if (st.pooler && out.pooler) {
+      const hidden = arena.f32(act.hidden, T * H);
+      const gathered = arena.f32(act.ctx, seqs.length * H);
+      seqs.forEach((s, j) => {
+        // position 0 is the sequence's first packed row when it is valid (always, for right-padded batches)
+        const r = s.n > 0 && rows.valid[s.b][0] === 0 ? s.offset : -1;
+        if (r >= 0) gathered.set(hidden.subarray(r * H, r * H + H), j * H);
+        else gathered.fill(0, j * H, j * H + H);
+      });
+      st.pooler.forward(compute, seqs.length, act.ctx, act.qkv);
+      const pooled = arena.f32(act.qkv, seqs.length * H);
+      seqs.forEach((s, j) => out.pooler!.data.set(pooled.subarray(j * H, j * H + H), s.b * H));
+    }
+  }
+
+  /** Sentence embeddings with sentence-transformers' conventions. */
+  async embed(texts: string | string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
+    const st = this.s;
+    const list = typeof texts === 'string' ? [texts] : texts;
+    if (!Array.isArray(list) || list.length === 0) throw new ModelError('embed: expected a non-empty array of strings');
+    const pooling = options.pooling ?? 'mean';
+    if (!['mean', 'cls', 'pooler'].includes(pooling)) throw new ModelError(`embed: pooling must be 'mean', 'cls' or 'pooler' (got ${JSON.stringify(pooling)})`);
+    if (pooling === 'pooler' && !st.pooler) throw new ModelError('embed: this checkpoint has no pooler; use pooling "mean" or "cls"');
+    const maxLength = Math.min(options.maxLength ?? this.tokenizer.options.modelMaxLength ?? this.config.max_position_embeddings, this.config.max_position_embeddings);
+    const enc = this.tokenizer.encodeBatch(list, { padding: 'longest', truncation: 'longest_first', maxLength });
+    const res = await this.forward(enc);
+    const H = this.config.hidden_size;
+    const L = enc.inputIds[0].length;
+    const vectors = list.map((_, b) => {
+      const v = new Float32Array(H);
+      if (pooling === 'pooler') v.set(res.pooler!.data.subarray(b * H, b * H + H));
+      else if (pooling === 'cls') v.set(res.lastHiddenState.data.subarray(b * L * H, b * L * H + H));
+      else {
+        // sum(h · mask) / clamp(sum(mask), 1e-9), as sentence-transformers' Pooling(mean)
+        const acc = new Float64Array(H);
+        let count = 0;
+        for (let t = 0; t < L; t++) {
+          if (enc.attentionMask[b][t] !== 1) continue;
+          count++;
+          const o = (b * L + t) * H;
+          for (let i = 0; i < H; i++) acc[i] += res.lastHiddenState.data[o + i];
+        }
+        for (let i = 0; i < H; i++) v[i] = acc[i] / Math.max(count, 1e-9);
+      }
+      if (options.normalize ?? true) {
+        // torch.nn.functional.normalize: v / max(‖v‖₂, 1e-12)
+        let ss = 0;
+        for (let i = 0; i < H; i++) ss += v[i] * v[i];
+        const norm = Math.max(Math.sqrt(ss), 1e-12);
+        for (let i = 0; i < H; i++) v[i] /= norm;
+      }
+      return v;
+    });
+    return vectors;
+  }
+
+  /** Releases the wasm memory and the weight source; the model cannot be used afterwards. */
+  async dispose(): Promise<void> {
+    const st = this.state;
+    if (!st) return;
+    this.state = undefined;
+    await st.file.source.close?.();
+  }
+
+  get isDisposed(): boolean {
+    return this.state === undefined;
+  }
+}
+
+/** Reads weight tensors into staging and packs them into GEMM panels. */
+class Packer {
+  constructor(
+    private readonly k: KernelExports,
+    private readonly arena: Arena,
+    private readonly staging: number,
+    private readonly read: (name: string, dest: Float32Array) => Promise<void>,
+  ) {}
+
+  /** Stacks the (weight [n_i, k], bias [n_i]) pairs into staging as one [Σn_i, k] weight, then packs it. */
+  async packLinear(lin: Linear, parts: [string, string][]): Promise<void> {
+    const perPart = lin.n / parts.length;
+    const wPtr = this.staging;
+    const bPtr = this.staging + 4 * lin.n * lin.k;
+    for (let p = 0; p < parts.length; p++) {
+      await this.read(parts[p][0], this.arena.f32(wPtr + 4 * p * perPart * lin.k, perPart * lin.k));
+      await this.read(parts[p][1], this.arena.f32(bPtr + 4 * p * perPart, perPart));
+    }
+    this.k.gemm_pack_f32(lin.n, lin.k, wPtr, lin.k, bPtr, lin.w);
+  }
+
+  async packLayer(i: number, layer: BertLayer): Promise<void> {
+    const [qkv, attnOut, inter, out] = layerLinears(i);
+    await this.packLinear(layer.attention.self.qkv, qkv.rows);
+    await this.packLinear(layer.attention.output.dense, attnOut.rows);
+    await this.packLinear(layer.intermediate.dense, inter.rows);
+    await this.packLinear(layer.output.dense, out.rows);
+    const H = layer.attention.output.dense.n;
+    const n = (rest: string) => names.layer(i, rest);
+    await this.read(n('attention.output.LayerNorm.weight'), this.arena.f32(layer.attention.output.LayerNorm.weight, H));
+    await this.read(n('attention.output.LayerNorm.bias'), this.arena.f32(layer.attention.output.LayerNorm.bias, H));
+    await this.read(n('output.LayerNorm.weight'), this.arena.f32(layer.output.LayerNorm.weight, H));
+    await this.read(n('output.LayerNorm.bias'), this.arena.f32(layer.output.LayerNorm.bias, H));
+  }
+}
+
+/**
+ * Streamed residency: the layer slot is refilled for every layer of every forward; the next layer's bytes
+ * are read (asynchronously, into a JS buffer) while the current layer computes. Word embeddings are never
+ * resident: only the rows a batch uses are read.
+ */
+class StreamState {
+  private readonly raw: [Uint8Array, Uint8Array];
+  private pending: { layer: number; buf: number; promise: Promise<void> } | undefined;
+  constructor(
+    private readonly file: WbinFile,
+    private readonly cfg: BertConfig,
+    private readonly wordRows: number,
+    private readonly staging: number,
+  ) {
+    const len = Math.max(...Array.from({ length: cfg.num_hidden_layers }, (_, i) => this.group(i).length));
+    this.raw = [new Uint8Array(len), new Uint8Array(len)];
+  }
+
+  private group(i: number) {
+    const g = this.file.groups.find((x) => x.name === `layer.${i}`);
+    if (!g) throw new ModelError(`${this.file.source.name}: no byte range for layer ${i}`);
+    return g;
+  }
+
+  private startRead(i: number, buf: number): { layer: number; buf: number; promise: Promise<void> } {
+    const g = this.group(i);
+    const promise = this.file.readRange(g.offset, g.length, this.raw[buf].subarray(0, g.length));
+    // A prefetch nobody awaits yet must not crash the process if it fails: the await in loadLayer rethrows.
+    promise.catch(() => {});
+    return { layer: i, buf, promise };
+  }
+
+  async loadLayer(i: number, slot: BertLayer, k: KernelExports, arena: Arena): Promise<BertLayer> {
+    const cur = this.pending && this.pending.layer === i ? this.pending : this.startRead(i, i % 2);
+    await cur.promise;
+    const next = (i + 1) % this.cfg.num_hidden_layers;
+    this.pending = this.startRead(next, 1 - cur.buf);
+    const g = this.group(i);
+    const bytes = this.raw[cur.buf];
+    const packer = new Packer(k, arena, this.staging, async (name, dest) => {
+      const entry = this.file.tensor(name);
+      this.file.decodeInto(entry, bytes.subarray(entry.offset - g.offset, entry.offset - g.offset + entry.byteLength), dest);
+    });
+    await packer.packLayer(i, slot);
+    return slot;
+  }
+
+  /** Reads the word-embedding rows of this chunk's tokens into `wordRows` [T, H]; returns that pointer. */
+  async gatherWordRows(rows: BatchRows, rowB: Int32Array, rowT: Int32Array, arena: Arena): Promise<number> {
+    const H = this.cfg.hidden_size;
+    const entry = this.file.tensor(names.word);
+    const bpe = entry.byteLength / (this.cfg.vocab_size * H);
+    const unique = new Map<number, number[]>();
+    for (let r = 0; r < rowB.length; r++) {
+      const id = rows.ids[rowB[r]][rowT[r]];
+      const list = unique.get(id);
+      if (list) list.push(r);
+      else unique.set(id, [r]);
+    }
+    const dest = arena.f32(this.wordRows, rowB.length * H);
+    await Promise.all(
+      [...unique.entries()].map(async ([id, rs]) => {
+        const bytes = new Uint8Array(H * bpe);
+        await this.file.readRange(entry.offset + id * H * bpe, H * bpe, bytes);
+        const local = new Float32Array(H);
+        this.file.decodeInto({ ...entry, shape: [H], byteLength: H * bpe }, bytes, local);
+        for (const r of rs) dest.set(local, r * H);
+      }),
+    );
+    return this.wordRows;
+  }
+}
+
+async function resolveSource(source: ModelSource): Promise<WeightSource> {
+  if (typeof source === 'object' && source !== null && 'read' in source && typeof (source as WeightSource).read === 'function') {
+    return source as WeightSource;
+  }
+  return openSource(source as string | URL | ArrayBuffer | Uint8Array);
+}
