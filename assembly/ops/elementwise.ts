@@ -113,20 +113,20 @@ export function exp_f32(n: i32, x: usize, y: usize): void {
   }
 }
 
-/** ReLU: max(x, 0); NaN stays NaN (f32x4.max propagates it, as torch.relu does). */
+/** ReLU: x < 0 ? 0 : x (f32x4.pmax: one maxps; NaN stays NaN, as with torch.relu). */
 export function relu_f32(n: i32, x: usize, y: usize): void {
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const o = <usize>i << 2;
     const a = v128.load(x + o);
     const b = v128.load(x + o, 16);
-    v128.store(y + o, f32x4.max(a, f32x4.splat(0)));
-    v128.store(y + o, f32x4.max(b, f32x4.splat(0)), 16);
+    v128.store(y + o, f32x4.pmax(a, f32x4.splat(0)));
+    v128.store(y + o, f32x4.pmax(b, f32x4.splat(0)), 16);
   }
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
     const a = v128.load(x + o);
-    v128.store(y + o, f32x4.max(a, f32x4.splat(0)));
+    v128.store(y + o, f32x4.pmax(a, f32x4.splat(0)));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;

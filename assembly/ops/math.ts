@@ -26,12 +26,18 @@
 // exp. Cephes expf (S. L. Moshier, Cephes Math Library 2.2, expf.c): x = n·ln2 + r with |r| ≤ ln2/2,
 // ln2 split in two (C1 exact in 9 bits, so n·C1 is exact), e^r = 1 + r + r²·P(r) with P degree 5;
 // Cephes states 1.7e-7 peak relative error (≈ 1.5 ulp). 2^n is added straight into the exponent bits.
-// The input is clamped so that n ∈ [-126, 128]; below EXP_LO the result is 0 (e^x < FLT_MIN: flushing
-// loses < 1.2e-38 absolute), above EXP_HI it is +inf. NaN propagates.
+// Cheap on x86: the clamp uses pmin/pmax (one minps/maxps; wasm's min/max cost ~7 instructions for
+// their NaN/−0 rules) and n = round(x·log2e) comes from adding 1.5·2^23 (the "magic number" rounding:
+// the sum's low mantissa bits then hold n in two's complement, so n << 23 is its bits shifted, with no
+// nearest/trunc_sat, which V8 lowers to long sequences). The input is clamped so that n ∈ [−126, 128]:
+// below EXP_LO the result is 0 (e^x < FLT_MIN: flushing loses < 1.2e-38 absolute), above EXP_HI +inf
+// (selected: the exponent-field add would give a NaN pattern there). NaN propagates.
 // @ts-ignore: decorator
 @inline const EXP_LO: f32 = -87.33654; // ln(FLT_MIN)
 // @ts-ignore: decorator
-@inline const EXP_HI: f32 = 88.72283; // ln(FLT_MAX)
+@inline const EXP_HI: f32 = 88.72283; // ln(FLT_MAX): n = 128 with p < 1 there, still finite
+// @ts-ignore: decorator
+@inline const EXP_MAGIC: f32 = 12582912.0; // 1.5·2^23
 // @ts-ignore: decorator
 @inline const LOG2E: f32 = 1.44269504088896341;
 // @ts-ignore: decorator
@@ -53,8 +59,10 @@
 
 // @ts-ignore: decorator
 @inline export function exp_f32x4(x: v128): v128 {
-  const xc = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
-  const n = f32x4.nearest(f32x4.mul(xc, f32x4.splat(LOG2E)));
+  // pmax(x, LO) = x < LO ? LO : x and pmin(·, HI) = HI < · ? HI : ·: a NaN x passes through both
+  const xc = f32x4.pmin(f32x4.pmax(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  const t = madd_f32x4(xc, f32x4.splat(LOG2E), f32x4.splat(EXP_MAGIC));
+  const n = f32x4.sub(t, f32x4.splat(EXP_MAGIC));
   let r = madd_f32x4(n, f32x4.splat(-EXP_C1), xc);
   r = madd_f32x4(n, f32x4.splat(-EXP_C2), r);
   let p = madd_f32x4(f32x4.splat(EXP_P0), r, f32x4.splat(EXP_P1));
@@ -63,9 +71,8 @@
   p = madd_f32x4(p, r, f32x4.splat(EXP_P4));
   p = madd_f32x4(p, r, f32x4.splat(EXP_P5));
   p = madd_f32x4(p, f32x4.mul(r, r), f32x4.add(r, f32x4.splat(1.0)));
-  // p ∈ [0.7, 1.42]: adding n to its exponent field is p·2^n (n ≤ 128 overflows to +inf only when p ≥ 1).
-  let y = i32x4.add(p, i32x4.shl(i32x4.trunc_sat_f32x4_s(n), 23));
-  y = v128.bitselect(f32x4.splat(0), y, f32x4.lt(x, f32x4.splat(EXP_LO)));
+  // p ∈ [0.7, 1.42]; t's bits << 23 = n << 23 (1.5·2^23's own mantissa bit shifts out)
+  const y = v128.andnot(i32x4.add(p, i32x4.shl(t, 23)), f32x4.lt(x, f32x4.splat(EXP_LO)));
   return v128.bitselect(f32x4.splat(Infinity), y, f32x4.gt(x, f32x4.splat(EXP_HI)));
 }
 
@@ -73,7 +80,8 @@
 @inline export function exp_f32x1(x: f32): f32 {
   if (x < EXP_LO) return 0;
   if (x > EXP_HI) return Infinity;
-  const n = nearest<f32>(x * LOG2E);
+  const t = x * LOG2E + EXP_MAGIC;
+  const n = t - EXP_MAGIC;
   let r = x - n * EXP_C1;
   r = r - n * EXP_C2;
   let p = EXP_P0 * r + EXP_P1;
@@ -82,7 +90,7 @@
   p = p * r + EXP_P4;
   p = p * r + EXP_P5;
   p = p * (r * r) + (r + 1.0);
-  return reinterpret<f32>(reinterpret<i32>(p) + (<i32>n << 23));
+  return reinterpret<f32>(reinterpret<i32>(p) + (reinterpret<i32>(t) << 23));
 }
 
 // ---------------------------------------------------------------------------------------------------

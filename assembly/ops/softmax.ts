@@ -23,17 +23,17 @@ export function softmax_f32(m: i32, n: i32, x: usize, ldx: i32, bias: usize): vo
         store<f32>(row + o, load<f32>(row + o) + load<f32>(bias + o));
       }
     }
-    // pass 1: max (two accumulators hide the max latency)
+    // pass 1: max (two accumulators hide the latency; pmax is one maxps, wasm max is ~7 instructions)
     let mx0 = f32x4.splat(-Infinity);
     let mx1 = mx0;
     let i = 0;
     for (; i + 8 <= n; i += 8) {
       const o = <usize>i << 2;
-      mx0 = f32x4.max(mx0, v128.load(row + o));
-      mx1 = f32x4.max(mx1, v128.load(row + o, 16));
+      mx0 = f32x4.pmax(mx0, v128.load(row + o));
+      mx1 = f32x4.pmax(mx1, v128.load(row + o, 16));
     }
-    for (; i < n4; i += 4) mx0 = f32x4.max(mx0, v128.load(row + (<usize>i << 2)));
-    mx0 = f32x4.max(mx0, mx1);
+    for (; i < n4; i += 4) mx0 = f32x4.pmax(mx0, v128.load(row + (<usize>i << 2)));
+    mx0 = f32x4.pmax(mx0, mx1);
     let mx = max<f32>(
       max<f32>(f32x4.extract_lane(mx0, 0), f32x4.extract_lane(mx0, 1)),
       max<f32>(f32x4.extract_lane(mx0, 2), f32x4.extract_lane(mx0, 3)),
