@@ -1,0 +1,250 @@
+// The multi-threaded Compute: the encoder's kernel calls split across the worker pool. Every split runs
+// exactly the operations SingleThreadCompute runs, only partitioned, so the results are bit-identical:
+//   GEMM       by column panels: columns [n0, n1) with n0 a multiple of gemm_nr() are the same export
+//              called on w + gemm_pack_offset(n0, k), y + 4·n0 (panels are independent); by rows, in
+//              whole MR-row tiles, when there are too few panels to share
+//   attention  by heads; each thread keeps its own n×n scores scratch
+//   layernorm  by rows; tanh by 16-float blocks (same SIMD lanes, same tail)
+// Jobs too small to pay for a dispatch (some µs) run on the calling thread alone.
+import { RuntimeError } from '../errors.js';
+import type { Arena } from '../runtime/arena.js';
+import type { KernelExports } from '../runtime/exports.js';
+import { probeFeatures } from '../runtime/features.js';
+import type { Kernels } from '../runtime/wasm.js';
+import { SingleThreadCompute, type Compute, type Epilogue, type Linear } from '../model/compute.js';
+import { WorkerPool } from './pool.js';
+import { workerKind } from './spawn.js';
+
+export interface ThreadedCompute extends Compute {
+  /** the calling thread plus the workers */
+  readonly threads: number;
+  /** jobs dispatched to the workers so far (calls that ran on the calling thread alone are not counted) */
+  readonly jobs: number;
+  /** Terminates the workers. Idempotent; the compute must not be used afterwards. */
+  dispose(): Promise<void>;
+}
+
+export interface ThreadedComputeOptions {
+  /** total threads, the calling one included; 1 starts no worker */
+  readonly threads: number;
+  /** from loadKernels({ shared: true }) */
+  readonly kernels: Kernels;
+  /** scratch (one maxSeq² scores buffer per thread) is allocated from it here, once */
+  readonly arena: Arena;
+  /** longest sequence attention() will see */
+  readonly maxSeq: number;
+  /** generation polls before an idle worker sleeps (default 20000: some tens of µs) */
+  readonly spin?: number;
+  /**
+   * Work (multiply-adds, or their equivalent for the row-wise ops) below which a call stays on the
+   * calling thread: a dispatch costs some µs. Default 2^19 (some tens of µs of one core). 0 splits
+   * everything that can be split (the tests do, to run every split on small shapes).
+   */
+  readonly minParallelWork?: number;
+  /** see PoolOptions.stallMs (default 60 s) */
+  readonly stallMs?: number;
+}
+
+/**
+ * Whether a worker pool can run here: shared memory (SharedArrayBuffer; in a browser only on a
+ * cross-origin-isolated page) and a worker API (Web Workers, or node:worker_threads). False in workerd.
+ */
+export function threadsAvailable(): boolean {
+  return probeFeatures().threads && typeof Atomics === 'object' && workerKind() !== undefined;
+}
+
+/** The GEMM exports this file calls beyond SingleThreadCompute's. */
+interface GemmLayout {
+  /** columns per packed panel */
+  gemm_nr(): number;
+  /** rows per register tile (row splits keep tiles whole) */
+  gemm_mr?(): number;
+  /** byte offset of column n0 (a multiple of gemm_nr()) in a packed [n, k] weight */
+  gemm_pack_offset(n0: number, k: number): number;
+}
+
+function gemmExport(e: Epilogue): string {
+  switch (e) {
+    case 'bias':
+      return 'gemm_f32__bias';
+    case 'bias_residual':
+      return 'gemm_f32__bias_residual';
+    case 'gelu':
+      return 'gemm_f32__bias_gelu';
+    case 'gelu_new':
+    case 'gelu_pytorch_tanh':
+      return 'gemm_f32__bias_gelu_tanh';
+    case 'relu':
+      return 'gemm_f32__bias_relu';
+  }
+}
+
+/** tanh: elements per block (a multiple of the f32x4 width, so every thread's SIMD lanes match one call's) */
+const ELEM_BLOCK = 16;
+
+/** `parts` contiguous ranges of [0, total) in units of `unit`, as even as whole units allow. */
+function split(total: number, parts: number, unit: number): number[] {
+  const units = Math.ceil(total / unit);
+  const p = Math.max(1, Math.min(parts, units));
+  const bounds = [0];
+  for (let i = 1; i <= p; i++) bounds.push(Math.min(total, Math.round((units * i) / p) * unit));
+  return bounds;
+}
+
+class PoolCompute implements ThreadedCompute {
+  private readonly single: SingleThreadCompute;
+  private readonly gemm: GemmLayout | undefined;
+  private readonly ids: Record<string, number> = {};
+
+  constructor(
+    private readonly k: KernelExports,
+    private readonly pool: WorkerPool,
+    private readonly maxSeq: number,
+    private readonly minWork: number,
+  ) {
+    this.single = new SingleThreadCompute(k);
+    const g = k as unknown as Partial<GemmLayout>;
+    this.gemm = typeof g.gemm_nr === 'function' && typeof g.gemm_pack_offset === 'function' ? (g as GemmLayout) : undefined;
+  }
+
+  get threads(): number {
+    return this.pool.threads;
+  }
+
+  get jobs(): number {
+    return this.pool.jobs;
+  }
+
+  private id(name: string): number {
+    return (this.ids[name] ??= this.pool.id(name));
+  }
+
+  linear(m: number, x: number, ldx: number, lin: Linear, y: number, ldy: number, epilogue: Epilogue): void {
+    const { n, k } = lin;
+    const T = this.pool.threads;
+    if (m === 0) return;
+    if (!this.gemm || m * n * k < this.minWork) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue);
+    const fn = this.id(gemmExport(epilogue));
+    const nr = this.gemm.gemm_nr();
+    const mr = this.gemm.gemm_mr?.() ?? 1;
+    const panels = Math.ceil(n / nr);
+    const p = this.pool;
+    // Column panels while every thread gets at least two: each task then streams only its own slice of
+    // the weights (the bulk of a GEMM's memory traffic at BERT's M). Two tasks per thread lets a thread
+    // that was descheduled on a busy machine fall behind by half a share, not a whole one.
+    if (panels >= 2 * T || m < 2 * mr * T) {
+      const cols = split(n, Math.min(2 * T, panels), nr);
+      if (cols.length < 3) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue);
+      p.begin(1);
+      for (let i = 0; i + 1 < cols.length; i++) {
+        const n0 = cols[i];
+        p.call(fn, 0, m, cols[i + 1] - n0, k, x, ldx, lin.w + this.gemm.gemm_pack_offset(n0, k), y + 4 * n0, ldy);
+      }
+      return p.run();
+    }
+    const rows = split(m, 2 * T, mr);
+    p.begin(1);
+    for (let i = 0; i + 1 < rows.length; i++) {
+      const m0 = rows[i];
+      p.call(fn, 0, rows[i + 1] - m0, n, k, x + 4 * m0 * ldx, ldx, lin.w, y + 4 * m0 * ldy, ldy);
+    }
+    p.run();
+  }
+
+  attention(n: number, heads: number, d: number, qkv: number, ctx: number, scores: number, probs?: (h: number, ptr: number) => void): void {
+    // probs: the callback must see each head's probabilities while the caller's thread runs, and it is
+    // only asked for when inspecting (output_attentions): the single-threaded path serves it.
+    if (probs || n > this.maxSeq || heads < 2 || 2 * heads * n * n * d < this.minWork) {
+      return this.single.attention(n, heads, d, qkv, ctx, scores, probs);
+    }
+    const H = heads * d;
+    const ld = 3 * H;
+    const scale = 1 / Math.sqrt(d);
+    const nt = this.id('matmul_f32_nt');
+    const sm = this.id('softmax_f32');
+    const nn = this.id('matmul_f32_nn');
+    const p = this.pool;
+    // One task per head, three calls each, exactly SingleThreadCompute's sequence; argument 0 in the
+    // marked slots is "this thread's scores scratch" (rel bits: bit i = argument i).
+    p.begin(3);
+    for (let h = 0; h < heads; h++) {
+      const q = qkv + 4 * h * d;
+      p.call(nt, 1 << 7, n, n, d, q, ld, q + 4 * H, ld, 0, n, scale);
+      p.call(sm, 1 << 2, n, n, 0, n, 0);
+      p.call(nn, 1 << 3, n, d, n, 0, n, q + 8 * H, ld, ctx + 4 * h * d, H);
+    }
+    p.run();
+  }
+
+  layernorm(m: number, n: number, x: number, ldx: number, gamma: number, beta: number, eps: number, y: number, ldy: number): void {
+    const T = this.pool.threads;
+    // ~8 multiply-add equivalents per element (two passes, normalize, affine)
+    if (m < 2 || 8 * m * n < this.minWork) return this.single.layernorm(m, n, x, ldx, gamma, beta, eps, y, ldy);
+    const fn = this.id('layernorm_f32');
+    const rows = split(m, 2 * T, 1);
+    const p = this.pool;
+    p.begin(1);
+    for (let i = 0; i + 1 < rows.length; i++) {
+      const m0 = rows[i];
+      p.call(fn, 0, rows[i + 1] - m0, n, x + 4 * m0 * ldx, ldx, gamma, beta, eps, y + 4 * m0 * ldy, ldy);
+    }
+    p.run();
+  }
+
+  tanh(n: number, x: number, y: number): void {
+    const T = this.pool.threads;
+    // ~16 multiply-adds per element for the rational approximation
+    if (n < 2 * ELEM_BLOCK || 16 * n < this.minWork) return this.single.tanh(n, x, y);
+    const fn = this.id('tanh_f32');
+    const parts = split(n, 2 * T, ELEM_BLOCK);
+    const p = this.pool;
+    p.begin(1);
+    for (let i = 0; i + 1 < parts.length; i++) {
+      const e0 = parts[i];
+      p.call(fn, 0, parts[i + 1] - e0, x + 4 * e0, y + 4 * e0);
+    }
+    p.run();
+  }
+
+  dispose(): Promise<void> {
+    return this.pool.dispose();
+  }
+}
+
+class OneThread extends SingleThreadCompute implements ThreadedCompute {
+  readonly threads = 1;
+  readonly jobs = 0;
+  async dispose(): Promise<void> {}
+}
+
+/**
+ * A Compute over `threads` threads (the caller and threads − 1 workers) sharing the kernels' memory.
+ * Throws RuntimeError where threads cannot run (see threadsAvailable()) or the kernels are not a shared
+ * build; callers fall back to SingleThreadCompute with a warning.
+ */
+export async function createThreadedCompute(opts: ThreadedComputeOptions): Promise<ThreadedCompute> {
+  const { threads, kernels, arena, maxSeq } = opts;
+  if (!Number.isInteger(threads) || threads < 1) throw new RuntimeError(`threads must be a positive integer (got ${threads})`);
+  if (threads === 1) return new OneThread(kernels.exports);
+  if (!threadsAvailable()) {
+    throw new RuntimeError(
+      'threads are unavailable here (no SharedArrayBuffer: a browser page must be cross-origin isolated, ' +
+        'COOP same-origin + COEP require-corp; or no worker API, as in workerd)',
+    );
+  }
+  if (!kernels.variant.endsWith('-mt') || !(kernels.memory.buffer instanceof SharedArrayBuffer)) {
+    throw new RuntimeError(`threads need a shared-memory build of the kernels (got "${kernels.variant}"): load them with loadKernels({ shared: true })`);
+  }
+  if (arena.memory !== kernels.memory) throw new RuntimeError('the arena must be over the kernels’ memory');
+  const scratch: number[] = [];
+  for (let t = 0; t < threads; t++) scratch.push(arena.alloc(4 * maxSeq * maxSeq, `attention scores of thread ${t}`));
+  const pool = await WorkerPool.create(kernels.exports as unknown as WebAssembly.Exports, {
+    workers: threads - 1,
+    module: kernels.module,
+    memory: kernels.memory,
+    scratch,
+    spin: opts.spin,
+    stallMs: opts.stallMs,
+  });
+  return new PoolCompute(kernels.exports, pool, maxSeq, opts.minParallelWork ?? 1 << 19);
+}

@@ -1,0 +1,111 @@
+// The worker's whole program. It is started from source text (an eval worker in Node, a Blob-URL module
+// worker elsewhere) built from these functions' Function.prototype.toString(): no worker file has to sit
+// next to the bundle, and tests running the TypeScript sources start the same code as dist/ does.
+// So: no imports and no closures over module scope in anything serialized here.
+import { boardViews, runTasks, type Layout } from './board.js';
+
+export interface WorkerInit {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly board: SharedArrayBuffer;
+  readonly layout: Layout;
+  /** 1..workers (the calling thread is 0) */
+  readonly tid: number;
+  /**
+   * The generation the board was at when this worker was created. The worker waits for the generation to
+   * differ from this value; reading the board itself at start-up instead could observe a job the calling
+   * thread already posted and then sleep through it.
+   */
+  readonly gen: number;
+  /** export names; a call's fn id indexes this list */
+  readonly names: readonly string[];
+  /** this thread's scratch base (byte offset in wasm memory) */
+  readonly scratch: number;
+  /** polls of the generation before sleeping in Atomics.wait: back-to-back jobs then skip the futex */
+  readonly spin: number;
+}
+
+/** What the host gives the worker program: its message port, abstracted over Node and the web. */
+export interface WorkerIO {
+  onMessage(f: (data: WorkerInit) => void): void;
+  post(message: { type: 'ready' } | { type: 'error'; message: string }): void;
+  exit(): void;
+}
+
+/**
+ * The worker program. The board functions come in as arguments rather than by import or by name: in the
+ * serialized source nothing from module scope exists, and tools rewrite or rename module-scope references
+ * (vitest's SSR transform turns imported calls into `__vite_ssr_import_0__.runTasks`, minifiers rename).
+ */
+export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof runTasks): void {
+  io.onMessage(async (init) => {
+    const b = views(init.board, init.layout);
+    const S = init.layout.slots;
+    const ctl = b.ctl;
+    let instance: WebAssembly.Instance;
+    try {
+      const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+      for (const imp of WebAssembly.Module.imports(init.module)) {
+        const ns = (imports[imp.module] ??= {});
+        if (imp.kind === 'memory') ns[imp.name] = init.memory;
+        else if (imp.kind === 'function') {
+          ns[imp.name] = () => {
+            throw new Error(`wasm kernel called its import ${imp.module}.${imp.name} (an abort) in worker ${init.tid}`);
+          };
+        }
+      }
+      instance = await WebAssembly.instantiate(init.module, imports);
+    } catch (e) {
+      io.post({ type: 'error', message: `worker ${init.tid} cannot instantiate the kernels: ${String(e)}` });
+      return;
+    }
+    const fns = init.names.map((n) => instance.exports[n] as (...args: number[]) => unknown);
+    io.post({ type: 'ready' });
+    // From here on this thread never returns to its event loop: the board is its only input. It waits
+    // in JavaScript (Atomics.wait), never inside wasm: Node 20's baseline compiler (Liftoff) corrupts
+    // locals live across memory.atomic.wait32.
+    let seen = init.gen;
+    for (;;) {
+      let g = Atomics.load(ctl, S.gen);
+      for (let s = 0; g === seen && s < init.spin; s++) g = Atomics.load(ctl, S.gen);
+      while (g === seen) {
+        Atomics.wait(ctl, S.gen, seen);
+        g = Atomics.load(ctl, S.gen);
+      }
+      seen = g;
+      if (Atomics.load(ctl, S.quit) !== 0) {
+        io.exit();
+        return;
+      }
+      run(b, fns, init.tid, init.scratch);
+      // Only the last one wakes the caller: one futex call per job instead of one per worker.
+      if (Atomics.add(ctl, S.done, 1) + 1 === ctl[S.workers]) Atomics.notify(ctl, S.done);
+    }
+  });
+}
+
+/** `var __name`: bundlers that keep function names (esbuild keepNames) wrap them in __name(fn, "x"). */
+const PRELUDE = 'var __name = (f) => f;\n';
+
+/**
+ * Source for a Node eval worker. It runs as CommonJS or as an ES module depending on the parent's flags
+ * (`node --input-type=module` is inherited), so it uses import(), which both have; the port queues the
+ * init message until the listener is attached.
+ */
+export function nodeWorkerSource(): string {
+  return (
+    PRELUDE +
+    `import('node:worker_threads').then(({ parentPort }) => (${workerMain})(` +
+    `{ onMessage: (f) => parentPort.once('message', f), post: (m) => parentPort.postMessage(m), exit: () => process.exit(0) }, ` +
+    `(${boardViews}), (${runTasks})));\n`
+  );
+}
+
+/** Source for a Web Worker (browsers, Deno, Bun). */
+export function webWorkerSource(): string {
+  return (
+    PRELUDE +
+    `(${workerMain})({ onMessage: (f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; }, ` +
+    `post: (m) => self.postMessage(m), exit: () => self.close() }, (${boardViews}), (${runTasks}));\n`
+  );
+}

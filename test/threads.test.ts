@@ -1,0 +1,286 @@
+// The worker pool and the threaded Compute. Every threaded kernel call must give exactly (bit for bit)
+// what SingleThreadCompute gives: the splits partition the same operations, they do not reorder them.
+// Also: the board protocol (first wake-up, many rapid jobs, errors), and that dispose / unref let the
+// process go.
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RuntimeError } from '../src/errors.js';
+import { SingleThreadCompute, type Compute, type Epilogue, type Linear } from '../src/model/compute.js';
+import { Arena } from '../src/runtime/arena.js';
+import { loadKernels, type Kernels } from '../src/runtime/wasm.js';
+import { createThreadedCompute, threadsAvailable, type ThreadedCompute } from '../src/threads/compute.js';
+import { WorkerPool } from '../src/threads/pool.js';
+import { ROOT } from './shared.js';
+
+let kernels: Kernels;
+let arena: Arena;
+
+beforeAll(async () => {
+  kernels = await loadKernels({ shared: true });
+  arena = new Arena(kernels.memory, kernels.exports.heap_base());
+});
+
+/** mulberry32: reproducible inputs */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A fresh buffer of `n` floats filled from U(-scale, scale). */
+function randomBuffer(n: number, seed: number, scale = 1): number {
+  const ptr = arena.alloc(4 * Math.max(n, 1));
+  const r = rng(seed);
+  const v = arena.f32(ptr, n);
+  for (let i = 0; i < n; i++) v[i] = (2 * r() - 1) * scale;
+  return ptr;
+}
+
+/** Index of the first element whose bits differ, or -1 (NaN payloads and -0 included). */
+function firstBitDifference(a: number, b: number, n: number): number {
+  const x = new Uint32Array(kernels.memory.buffer, a, n);
+  const y = new Uint32Array(kernels.memory.buffer, b, n);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return i;
+  return -1;
+}
+
+function copy(from: number, to: number, n: number): void {
+  arena.f32(to, n).set(arena.f32(from, n));
+}
+
+function osThreads(): number {
+  return readdirSync('/proc/self/task').length;
+}
+
+describe.skipIf(!threadsAvailable())('worker pool', () => {
+  const K = () => kernels.exports as unknown as WebAssembly.Exports;
+
+  /** One f32 per thread at its scratch base: the thread's id + 1, so a task can stamp who ran it. */
+  function markers(threads: number): number[] {
+    const out: number[] = [];
+    for (let t = 0; t < threads; t++) {
+      const p = arena.alloc(64);
+      arena.f32(p, 1)[0] = t + 1;
+      out.push(p);
+    }
+    return out;
+  }
+
+  it('runs the first job posted right after start-up, on every thread, and many jobs after it', async () => {
+    const threads = 3;
+    const pool = await WorkerPool.create(K(), { workers: threads - 1, module: kernels.module, memory: kernels.memory, scratch: markers(threads), stallMs: 10_000 });
+    try {
+      expect(pool.threads).toBe(threads);
+      const busy = pool.id('peak_fma_f32x4');
+      const cp = pool.id('copy_f32');
+      const tasks = 48;
+      const stamps = arena.alloc(4 * tasks);
+      const seen = new Set<number>();
+      // Job 1 is posted the moment create() resolves: a worker that started from the wrong generation
+      // sleeps through it, never reports, and run() fails with "stalled" (stallMs) instead of returning.
+      // Each task burns some µs (register-only FMA loop) then stamps the id of the thread that ran it.
+      for (let job = 0; job < 200 && seen.size < threads; job++) {
+        arena.f32(stamps, tasks).fill(0);
+        pool.begin(2);
+        for (let t = 0; t < tasks; t++) {
+          pool.call(busy, 0, 2000);
+          pool.call(cp, 1 << 1, 1, 0, stamps + 4 * t);
+        }
+        pool.run();
+        const s = arena.f32(stamps, tasks);
+        // every task ran (exactly one stamp; a skipped task leaves 0)
+        for (let t = 0; t < tasks; t++) expect(s[t]).toBeGreaterThan(0);
+        for (const v of s) seen.add(v);
+      }
+      // Every worker took part at some point: a worker that never woke would show up here (and stall).
+      expect([...seen].sort()).toEqual([1, 2, 3]);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it('1000 rapid small jobs without deadlock, each task run exactly once', async () => {
+    const threads = 2;
+    const pool = await WorkerPool.create(K(), { workers: threads - 1, module: kernels.module, memory: kernels.memory, scratch: markers(threads), stallMs: 10_000 });
+    try {
+      const add = pool.id('add_f32');
+      const tasks = 8;
+      const acc = arena.alloc(4 * tasks);
+      const one = arena.alloc(4 * tasks);
+      arena.f32(acc, tasks).fill(0);
+      arena.f32(one, tasks).fill(1);
+      const jobs = 1000;
+      for (let j = 0; j < jobs; j++) {
+        pool.begin(1);
+        for (let t = 0; t < tasks; t++) pool.call(add, 0, 1, acc + 4 * t, one + 4 * t, acc + 4 * t);
+        pool.run();
+      }
+      // integers up to 2^24 are exact in f32: a task run twice or skipped in any job moves its count
+      expect(Array.from(arena.f32(acc, tasks))).toEqual(new Array(tasks).fill(jobs));
+      expect(pool.jobs).toBe(jobs);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it('a kernel trap in any thread becomes a RuntimeError, and the pool keeps working', async () => {
+    const pool = await WorkerPool.create(K(), { workers: 2, module: kernels.module, memory: kernels.memory, scratch: markers(3), stallMs: 10_000 });
+    try {
+      const cp = pool.id('copy_f32');
+      const dst = arena.alloc(64);
+      pool.begin(1);
+      for (let t = 0; t < 16; t++) pool.call(cp, 0, 4, 0xfffffff0, dst); // reads past the end of memory
+      expect(() => pool.run()).toThrow(RuntimeError);
+      pool.begin(1);
+      for (let t = 0; t < 16; t++) pool.call(cp, 0, 4, 0xfffffff0, dst);
+      expect(() => pool.run()).toThrow(/kernel call failed on (the calling thread|worker [12]): .*out of bounds/);
+      const src = randomBuffer(4, 1);
+      pool.begin(1);
+      pool.call(cp, 0, 4, src, dst);
+      pool.run();
+      expect(firstBitDifference(src, dst, 4)).toBe(-1);
+      expect(() => pool.id('no_such_kernel')).toThrow(/no export "no_such_kernel"/);
+    } finally {
+      await pool.dispose();
+    }
+  });
+
+  it('dispose stops every worker thread', async () => {
+    const before = osThreads();
+    const pool = await WorkerPool.create(K(), { workers: 3, module: kernels.module, memory: kernels.memory, scratch: markers(4) });
+    expect(osThreads()).toBeGreaterThanOrEqual(before + 3);
+    await pool.dispose();
+    // The OS thread of each worker is gone once terminate() resolves.
+    expect(osThreads()).toBe(before);
+    expect(() => pool.run()).toThrow(/disposed/);
+    await pool.dispose(); // idempotent
+  });
+});
+
+describe.skipIf(!threadsAvailable())('process exit', () => {
+  // A child process on the built package: the pool must never keep a process alive, disposed or not.
+  const dist = join(ROOT, 'dist', 'threads', 'compute.js');
+  const script = (dispose: boolean) => `
+    import { loadKernels } from './dist/runtime/wasm.js';
+    import { Arena } from './dist/runtime/arena.js';
+    import { createThreadedCompute } from './dist/threads/compute.js';
+    const kernels = await loadKernels({ shared: true });
+    const arena = new Arena(kernels.memory, kernels.exports.heap_base());
+    const c = await createThreadedCompute({ threads: 3, kernels, arena, maxSeq: 16, minParallelWork: 0 });
+    const x = arena.alloc(4 * 64 * 64);
+    c.tanh(64 * 64, x, x);
+    if (c.jobs !== 1) throw new Error('tanh did not run on the pool');
+    ${dispose ? 'await c.dispose();' : ''}
+    console.log('ok');`;
+  const run = (src: string) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      execFile(process.execPath, ['--input-type=module', '-e', src], { cwd: ROOT, timeout: 20_000 }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : null) : 0, out: stdout + stderr }),
+      );
+    });
+
+  it.each([true, false])('exits on its own (dispose called: %s)', async (dispose) => {
+    if (!existsSync(dist)) throw new Error(`${dist} is missing: build first (npm run build; npm test does)`);
+    const r = await run(script(dispose));
+    // a pool that kept the process alive would be killed by the 20 s timeout (code null)
+    expect(r.out.trim().split('\n').at(-1)).toBe('ok');
+    expect(r.code).toBe(0);
+  });
+});
+
+describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to SingleThreadCompute', () => {
+  let single: SingleThreadCompute;
+  const pools: ThreadedCompute[] = [];
+  const maxSeq = 128;
+
+  beforeAll(async () => {
+    single = new SingleThreadCompute(kernels.exports);
+    // minParallelWork 0: every call that can be split is, even m = 1 or n = 13, to exercise the splits
+    for (const threads of [2, 3]) pools.push(await createThreadedCompute({ threads, kernels, arena, maxSeq, minParallelWork: 0, stallMs: 10_000 }));
+  });
+  afterAll(async () => {
+    await Promise.all(pools.map((p) => p.dispose()));
+  });
+
+  /** Runs `f` on single and on each pool into separate outputs; `prepare(out)` sets an output's initial contents. */
+  function compare(floats: number, f: (c: Compute, out: number) => void, prepare?: (out: number) => void): void {
+    const mark = arena.used;
+    try {
+      const ref = arena.alloc(4 * floats);
+      // every output starts the same (NaN unless prepared), so untouched gaps between strided rows agree
+      if (prepare) prepare(ref);
+      else arena.f32(ref, floats).fill(NaN);
+      f(single, ref);
+      for (const pool of pools) {
+        const out = arena.alloc(4 * floats);
+        if (prepare) prepare(out);
+        else arena.f32(out, floats).fill(NaN);
+        const jobs = pool.jobs;
+        f(pool, out);
+        expect(pool.jobs, `threads ${pool.threads} dispatched`).toBeGreaterThanOrEqual(jobs);
+        expect(firstBitDifference(ref, out, floats), `threads ${pool.threads}: first differing element`).toBe(-1);
+      }
+    } finally {
+      arena.release(mark);
+    }
+  }
+
+  it.each([
+    [1, 768],
+    [7, 768],
+    [128, 768],
+    [13, 100],
+    [128, 3],
+  ])('layernorm m=%i n=%i (strided rows)', (m, n) => {
+    const mark = arena.used;
+    const ld = n + 5;
+    const x = randomBuffer(m * ld, m * 1000 + n, 3);
+    const gamma = randomBuffer(n, 7);
+    const beta = randomBuffer(n, 8);
+    const dispatchesBefore = pools.map((p) => p.jobs);
+    compare(m * ld, (c, y) => c.layernorm(m, n, x, ld, gamma, beta, 1e-12, y, ld));
+    // with m ≥ 2 the rows were split (one dispatch per pool); one row cannot be
+    pools.forEach((p, i) => expect(p.jobs - dispatchesBefore[i]).toBe(m >= 2 ? 1 : 0));
+    arena.release(mark);
+  });
+
+  it.each([1, 13, 100, 768, 128 * 768 + 3])('tanh n=%i', (n) => {
+    const mark = arena.used;
+    const x = randomBuffer(n, n, 6);
+    const dispatchesBefore = pools.map((p) => p.jobs);
+    compare(n, (c, y) => c.tanh(n, x, y));
+    pools.forEach((p, i) => expect(p.jobs - dispatchesBefore[i]).toBe(n >= 32 ? 1 : 0));
+    arena.release(mark);
+  });
+
+  it('threads: 1 starts no worker; defaults keep small calls on the calling thread', async () => {
+    const one = await createThreadedCompute({ threads: 1, kernels, arena, maxSeq });
+    expect(one.threads).toBe(1);
+    expect(one).toBeInstanceOf(SingleThreadCompute);
+    await one.dispose();
+    await expect(createThreadedCompute({ threads: 0, kernels, arena, maxSeq })).rejects.toThrow(RuntimeError);
+    const notShared = await loadKernels();
+    await expect(createThreadedCompute({ threads: 2, kernels: notShared, arena: new Arena(notShared.memory, notShared.exports.heap_base()), maxSeq })).rejects.toThrow(/shared-memory build/);
+
+    const c = await createThreadedCompute({ threads: 2, kernels, arena, maxSeq });
+    try {
+      const mark = arena.used;
+      const x = randomBuffer(128 * 768, 3);
+      const g = randomBuffer(768, 4);
+      c.layernorm(1, 768, x, 768, g, g, 1e-12, x, 768); // 1 row: no dispatch
+      expect(c.jobs).toBe(0);
+      c.layernorm(128, 768, x, 768, g, g, 1e-12, x, 768); // 128 rows: worth splitting
+      expect(c.jobs).toBe(1);
+      arena.release(mark);
+    } finally {
+      await c.dispose();
+    }
+  });
+});
