@@ -152,6 +152,26 @@ describe.skipIf(!threadsAvailable())('worker pool', () => {
     }
   });
 
+  it('a broadcast job runs on every thread, once each', async () => {
+    const threads = 3;
+    const scratch = markers(threads);
+    const pool = await WorkerPool.create(K(), { workers: threads - 1, module: kernels.module, memory: kernels.memory, scratch, stallMs: 10_000 });
+    try {
+      for (const p of scratch) arena.f32(p, 4).fill(0, 1);
+      const add = pool.id('add_f32');
+      // each thread: scratch[1] += marker (its id + 1), scratch-relative, so a thread running it twice
+      // or not at all shows
+      for (let round = 1; round <= 3; round++) {
+        pool.begin(1);
+        pool.call(add, 0b1110, 1, 0, 4, 4);
+        pool.run(true);
+        scratch.forEach((p, t) => expect(arena.f32(p, 2)[1], `thread ${t} after ${round} broadcasts`).toBe(round * (t + 1)));
+      }
+    } finally {
+      await pool.dispose();
+    }
+  });
+
   it('dispose stops every worker thread', async () => {
     const before = osThreads();
     const pool = await WorkerPool.create(K(), { workers: 3, module: kernels.module, memory: kernels.memory, scratch: markers(4) });
@@ -257,6 +277,59 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const dispatchesBefore = pools.map((p) => p.jobs);
     compare(n, (c, y) => c.tanh(n, x, y));
     pools.forEach((p, i) => expect(p.jobs - dispatchesBefore[i]).toBe(n >= 32 ? 1 : 0));
+    arena.release(mark);
+  });
+
+  /** A Linear [out=n, in=k] with random weights and bias, packed the way Bert.load packs it. */
+  function linearOf(n: number, k: number, seed: number): Linear {
+    const K = kernels.exports as unknown as { gemm_pack_size(n: number, k: number): number; gemm_pack_f32(n: number, k: number, w: number, ldw: number, bias: number, packed: number): void };
+    const mark = arena.used;
+    const w = randomBuffer(n * k, seed, 1 / Math.sqrt(k));
+    const b = randomBuffer(n, seed + 1);
+    const packed = arena.alloc(K.gemm_pack_size(n, k));
+    K.gemm_pack_f32(n, k, w, k, b, packed);
+    // keep the packed weight, drop the unpacked source: move it down to `mark`
+    const bytes = K.gemm_pack_size(n, k);
+    new Uint8Array(kernels.memory.buffer).copyWithin(mark, packed, packed + bytes);
+    arena.release(mark);
+    return { w: arena.alloc(bytes), n, k };
+  }
+
+  // m: 1 (one [CLS] row: the pooler), 7 (odd, below a 6-row tile + 1), 128; n: 768 (H), 3·768 (fused
+  // QKV), 3072 (I), 100 (not a multiple of NR = 8, last panel partial), 20 and 8 (too few panels to
+  // share: the row split)
+  const shapes: [number, number, number][] = [];
+  for (const m of [1, 7, 128]) for (const [n, k] of [[768, 768], [3 * 768, 768], [3072, 768], [768, 3072], [100, 64], [20, 64], [8, 40]]) shapes.push([m, n, k]);
+  it.each(shapes)('linear m=%i n=%i k=%i (bias)', (m, n, k) => {
+    const mark = arena.used;
+    const lin = linearOf(n, k, n + k);
+    const x = randomBuffer(m * k, m);
+    compare(m * n, (c, y) => c.linear(m, x, k, lin, y, n, 'bias'));
+    arena.release(mark);
+  });
+
+  it.each(['bias_residual', 'gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu'] as Epilogue[])('linear epilogue %s, strided x and y', (epi) => {
+    const mark = arena.used;
+    const [m, n, k] = [37, 200, 96];
+    const [ldx, ldy] = [k + 3, n + 9];
+    const lin = linearOf(n, k, 5);
+    const x = randomBuffer(m * ldx, 6, 2);
+    const residual = randomBuffer(m * ldy, 7);
+    const before = pools.map((p) => p.jobs);
+    compare(m * ldy, (c, y) => c.linear(m, x, ldx, lin, y, ldy, epi), (y) => copy(residual, y, m * ldy));
+    pools.forEach((p, i) => expect(p.jobs - before[i]).toBe(1));
+    arena.release(mark);
+  });
+
+  it('broadcast reaches every thread’s instance (gemm_tune is per instance) and keeps results identical', async () => {
+    const mark = arena.used;
+    const [m, n, k] = [64, 256, 128];
+    const lin = linearOf(n, k, 9);
+    const x = randomBuffer(m * k, 10);
+    for (const p of pools) p.broadcast('gemm_tune', 64, 1); // row-block order, 64-column blocks
+    compare(m * n, (c, y) => c.linear(m, x, k, lin, y, n, 'gelu'));
+    for (const p of pools) p.broadcast('gemm_tune', 1 << 30, 0); // back to the defaults
+    expect(() => pools[0].broadcast('no_such_kernel')).toThrow(RuntimeError);
     arena.release(mark);
   });
 

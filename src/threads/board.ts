@@ -31,6 +31,8 @@ export interface Slots {
   readonly errorLen: number;
   /** workers in the pool (what the last worker to finish compares DONE with) */
   readonly workers: number;
+  /** 1: every thread runs the job's calls itself, once (per-instance state such as gemm_tune's) */
+  readonly broadcast: number;
 }
 
 export interface Layout {
@@ -51,7 +53,7 @@ export interface Layout {
 }
 
 export function boardLayout(capacity: number): Layout {
-  const slots: Slots = { gen: 0, next: 1, ntasks: 2, cpt: 3, done: 4, quit: 5, error: 6, errorLen: 7, workers: 8 };
+  const slots: Slots = { gen: 0, next: 1, ntasks: 2, cpt: 3, done: 4, quit: 5, error: 6, errorLen: 7, workers: 8, broadcast: 9 };
   // 16 control words = 64 bytes: the hot words share one cache line, the call table starts on the next.
   const ctlWords = 16;
   const argc = 12;
@@ -101,8 +103,9 @@ export function runTasks(b: BoardViews, fns: readonly Kernel[], tid: number, scr
   const ntasks = ctl[S.ntasks];
   const cpt = ctl[S.cpt];
   const a = new Array<number>(argc);
+  const broadcast = ctl[S.broadcast] !== 0;
   for (;;) {
-    const t = Atomics.add(ctl, S.next, 1);
+    const t = broadcast ? 0 : Atomics.add(ctl, S.next, 1);
     if (t >= ntasks) return;
     for (let c = t * cpt, end = c + cpt; c < end; c++) {
       const r = rel[c];
@@ -120,5 +123,6 @@ export function runTasks(b: BoardViews, fns: readonly Kernel[], tid: number, scr
         return;
       }
     }
+    if (broadcast) return;
   }
 }

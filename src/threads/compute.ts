@@ -20,6 +20,11 @@ export interface ThreadedCompute extends Compute {
   readonly threads: number;
   /** jobs dispatched to the workers so far (calls that ran on the calling thread alone are not counted) */
   readonly jobs: number;
+  /**
+   * Runs one kernel call on every thread's wasm instance: module globals (gemm_tune's settings) are per
+   * instance, so setting them on the calling thread alone would leave the workers on the defaults.
+   */
+  broadcast(exportName: string, ...args: number[]): void;
   /** Terminates the workers. Idempotent; the compute must not be used afterwards. */
   dispose(): Promise<void>;
 }
@@ -57,7 +62,7 @@ export function threadsAvailable(): boolean {
 interface GemmLayout {
   /** columns per packed panel */
   gemm_nr(): number;
-  /** rows per register tile (row splits keep tiles whole) */
+  /** rows per register tile (row splits keep tiles whole; without it, 12: a multiple of both builds' MR, 6 and 4) */
   gemm_mr?(): number;
   /** byte offset of column n0 (a multiple of gemm_nr()) in a packed [n, k] weight */
   gemm_pack_offset(n0: number, k: number): number;
@@ -115,6 +120,10 @@ class PoolCompute implements ThreadedCompute {
     return this.pool.jobs;
   }
 
+  broadcast(exportName: string, ...args: number[]): void {
+    this.pool.broadcast(exportName, ...args);
+  }
+
   private id(name: string): number {
     return (this.ids[name] ??= this.pool.id(name));
   }
@@ -126,7 +135,7 @@ class PoolCompute implements ThreadedCompute {
     if (!this.gemm || m * n * k < this.minWork) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue);
     const fn = this.id(gemmExport(epilogue));
     const nr = this.gemm.gemm_nr();
-    const mr = this.gemm.gemm_mr?.() ?? 1;
+    const mr = this.gemm.gemm_mr?.() ?? 12;
     const panels = Math.ceil(n / nr);
     const p = this.pool;
     // Column panels while every thread gets at least two: each task then streams only its own slice of
@@ -214,6 +223,11 @@ class PoolCompute implements ThreadedCompute {
 class OneThread extends SingleThreadCompute implements ThreadedCompute {
   readonly threads = 1;
   readonly jobs = 0;
+  broadcast(exportName: string, ...args: number[]): void {
+    const f = (this.k as unknown as Record<string, unknown>)[exportName];
+    if (typeof f !== 'function') throw new RuntimeError(`the kernels have no export "${exportName}"`);
+    (f as (...a: number[]) => unknown)(...args);
+  }
   async dispose(): Promise<void> {}
 }
 

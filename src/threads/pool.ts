@@ -160,8 +160,18 @@ export class WorkerPool {
     for (let i = 0; i < L.argc; i++) this.b.args[o + i] = i < args.length ? args[i] : 0;
   }
 
+  /**
+   * Runs one call on every thread, each on its own wasm instance: for per-instance state (module
+   * globals, such as gemm_tune's settings), which a call on the calling thread alone would set only there.
+   */
+  broadcast(name: string, ...args: number[]): void {
+    this.begin(1);
+    this.call(this.id(name), 0, ...args);
+    this.run(true);
+  }
+
   /** Runs the job written since begin() on every thread and returns when all of it is done. */
-  run(): void {
+  run(broadcast = false): void {
     if (this.disposed) throw new RuntimeError('the worker pool was disposed');
     if (this.broken) throw new RuntimeError(`the worker pool is broken: ${this.broken}`);
     if (this.calls % this.cpt !== 0) throw new RuntimeError(`a job of ${this.calls} calls is not whole tasks of ${this.cpt}`);
@@ -174,6 +184,7 @@ export class WorkerPool {
       ctl[S.ntasks] = this.calls / this.cpt;
       ctl[S.cpt] = this.cpt;
       ctl[S.error] = 0;
+      ctl[S.broadcast] = broadcast ? 1 : 0;
       Atomics.store(ctl, S.next, 0);
       Atomics.store(ctl, S.done, 0);
       // The seq-cst add publishes every plain write above to a worker that then loads GEN.
