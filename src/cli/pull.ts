@@ -1,0 +1,73 @@
+// wasmbert pull <repo-id> [--revision R] [--base-url URL] [--dtype f32|f16] [--cache DIR]
+import { parseArgs } from 'node:util';
+import { hubCacheDir } from '../weights/cache.js';
+import { pull } from '../weights/hub.js';
+import { progressBar, type Progress } from '../weights/progress.js';
+
+const USAGE = `usage: wasmbert pull <repo-id> [--revision R] [--base-url URL] [--dtype f32|f16] [--cache DIR]
+
+Downloads config.json, the vocabulary and the safetensors weights of a BERT checkpoint from the Hugging
+Face hub into the cache (resuming partial downloads, checking each file's sha256), converts them to .wbin
+and prints the .wbin's path.
+
+  --revision R     branch, tag or commit (default main)
+  --base-url URL   hub endpoint (default $HF_ENDPOINT or https://huggingface.co)
+  --dtype f32|f16  stored precision of the .wbin (default f32)
+  --cache DIR      cache folder (default $WASMBERT_CACHE, else ${hubCacheDir()})
+Set HF_TOKEN for gated or private repos.
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        revision: { type: 'string', default: 'main' },
+        'base-url': { type: 'string' },
+        dtype: { type: 'string', default: 'f32' },
+        cache: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+    });
+  } catch (err) {
+    process.stderr.write(`wasmbert pull: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (parsed.positionals.length !== 1 || (v.dtype !== 'f32' && v.dtype !== 'f16')) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const say = (m: string) => process.stderr.write(`wasmbert pull: ${m}\n`);
+  let bar: Progress | undefined;
+  let current = '';
+  const r = await pull(parsed.positionals[0], {
+    revision: v.revision,
+    baseUrl: v['base-url'],
+    cacheDir: v.cache,
+    dtype: v.dtype,
+    onInfo: (m) => {
+      bar?.done();
+      bar = undefined;
+      say(m);
+    },
+    onProgress: (file, done, total) => {
+      if (file !== current) {
+        bar?.done();
+        current = file;
+        bar = progressBar(file);
+      }
+      bar?.update(done, total);
+    },
+  });
+  bar?.done();
+  say(`${r.files.length} files in ${r.folder}`);
+  process.stdout.write(`${r.wbin}\n`);
+  return 0;
+}
