@@ -58,6 +58,21 @@ export function threadsAvailable(): boolean {
   return probeFeatures().threads && typeof Atomics === 'object' && workerKind() !== undefined;
 }
 
+/**
+ * The default thread count: the cores this process may use (navigator.hardwareConcurrency in browsers,
+ * Deno, Bun and Node ≥ 21; os.availableParallelism() in Node 20).
+ */
+export async function defaultThreadCount(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency && nav.hardwareConcurrency > 0) return nav.hardwareConcurrency;
+  try {
+    const os = await import('node:os');
+    return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  } catch {
+    return 1;
+  }
+}
+
 /** The GEMM exports this file calls beyond SingleThreadCompute's. */
 interface GemmLayout {
   /** columns per packed panel */
