@@ -3,7 +3,7 @@
 // and every bad-input case of issue #4 as a typed WeightsError.
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -229,6 +229,26 @@ describe('convert → load', () => {
     expect(f.hasPooler).toBe(false);
     expect(f.groups.map((g) => g.name)).toEqual(['embeddings', 'layer.0']);
     await f.close();
+  });
+});
+
+describe('ensureSynthetic cache', () => {
+  it('concurrent callers: generated once, everyone gets the complete files; a stale lock of a dead process is taken over', async () => {
+    const cacheDir = join(tmp, 'cache');
+    const logs: string[] = [];
+    const all = await Promise.all([1, 2, 3, 4].map(() => ensureSynthetic('synthetic-tiny', { cacheDir, onProgress: (m) => logs.push(m) })));
+    expect(new Set(all.map((r) => r.wbin)).size).toBe(1);
+    expect(logs.filter((m) => m.startsWith('generating')).length).toBe(1);
+    expect((await open(all[0].wbin)).tensors.length).toBe(39);
+    // a lock left by a process that died (its pid no longer runs): removed, the work is redone
+    rmSync(all[0].folder, { recursive: true });
+    const lock = join(cacheDir, 'wasmbert-synthetic-v1', 'synthetic-tiny.lock');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    mkdirSync(lock);
+    writeFileSync(join(lock, 'pid'), String(dead));
+    const again = await ensureSynthetic('synthetic-tiny', { cacheDir });
+    expect(existsSync(again.wbin)).toBe(true);
+    expect(existsSync(lock)).toBe(false);
   });
 });
 
