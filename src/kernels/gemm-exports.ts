@@ -1,3 +1,44 @@
-// Typed signatures of assembly/gemm/ exports.
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface GemmExports {}
+// Typed signatures of assembly/gemm/ exports. Pointers are byte offsets into the kernels' memory (from
+// Arena.alloc); m, n, k and leading dimensions (ld*) are f32 element counts. No kernel allocates.
+//
+// Packed weights (XNNPACK layout): a PyTorch Linear weight W [n, k] (= [out, in]) and its bias are packed
+// once into panels of gemm_nr() = 8 columns: 8 bias values then k rows of 8 weights, the last panel
+// zero-padded. A column slice [n0, n1) (n0 a multiple of gemm_nr()) of any GEMM below is computed by
+// passing w + gemm_pack_offset(n0, k), c + 4·n0 and n = n1 − n0, with bit-identical results.
+//
+// Every GEMM: C[m×n] (row stride ldc) from A[m×k] (row stride lda) and the packed W, for any m, n, k ≥ 0.
+// Summation: per output, chains of 128 products (f32, FMA on the relaxed build) added in k order, then
+// the bias, then the epilogue. In-place use: C must not overlap A (C may be the residual, see below).
+
+/** (m, n, k, a, lda, w, c, ldc): the uniform signature of the GEMM entry points. */
+export type GemmFn = (m: number, n: number, k: number, a: number, lda: number, w: number, c: number, ldc: number) => void;
+
+export interface GemmExports {
+  /** Columns per packed panel (8): column slices start at multiples of it. */
+  gemm_nr(): number;
+  /** Bytes of the packed form of an [n, k] weight, bias included. */
+  gemm_pack_size(n: number, k: number): number;
+  /** Byte offset, in a packed [·, k] weight, of the panel starting at column n0 (a multiple of gemm_nr()). */
+  gemm_pack_offset(n0: number, k: number): number;
+  /** Pack W [n, k] (row stride ldw) and bias [n] (0 = no bias) into `packed` (gemm_pack_size(n, k) bytes). */
+  gemm_pack_f32(n: number, k: number, w: number, ldw: number, bias: number, packed: number): void;
+  /** C = A·Wᵀ + b. */
+  gemm_f32__bias: GemmFn;
+  /** C = GELU(A·Wᵀ + b), exact erf GELU (HF "gelu"). */
+  gemm_f32__bias_gelu: GemmFn;
+  /** C = GELU_tanh(A·Wᵀ + b) (HF "gelu_new" / "gelu_pytorch_tanh"). */
+  gemm_f32__bias_gelu_tanh: GemmFn;
+  /** C = max(A·Wᵀ + b, 0) (relu(−0) = −0, relu(NaN) = NaN). */
+  gemm_f32__bias_relu: GemmFn;
+  /** C = (A·Wᵀ + b) + C: C holds the residual on entry (HF's dense(x) + input_tensor). */
+  gemm_f32__bias_residual: GemmFn;
+  /**
+   * C[i, j] = alpha · Σ_p A[i, p]·B[j, p] (scores = Q_h·K_hᵀ/√d, heads read in place: lda = ldb = 3H).
+   * No scratch needed. k = 0 gives zeros.
+   */
+  matmul_f32_nt(
+    m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, alpha: number,
+  ): void;
+  /** C[i, j] = Σ_p A[i, p]·B[p, j] (context = P·V_h, V_h read in place: ldb = 3H). k = 0 gives zeros. */
+  matmul_f32_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number): void;
+}

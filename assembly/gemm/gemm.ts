@@ -1,0 +1,144 @@
+// Packed-weight GEMM with fused epilogues: C[m×n] = epi(A[m×k] · Wᵀ + b), W a PyTorch Linear weight
+// [n, k] (= [out, in]) prepacked once by gemm_pack_f32. Pointers are byte offsets; m, n, k and the
+// leading dimensions lda, ldc are in f32 elements. Nothing here allocates.
+//
+// Packed layout (XNNPACK's): panels of NR = 8 output columns, each = 8 bias values then k rows of 8
+// weights (packed[8 + 8p + j] = W[n0 + j, p]); the last panel zero-padded. Panel j starts at
+// gemm_pack_offset(8j, k), so a worker computes the column slice [n0, n1) of the same GEMM with
+// (w + gemm_pack_offset(n0, k), c + 4·n0, n = n1 − n0) and gets the same bits: every output's sum is
+// computed by the same sequence of operations whichever tile, row block or column block it falls in.
+import {
+  gemm_f32_1x8__relaxed_fma, gemm_f32_2x8__relaxed_fma, gemm_f32_3x8__relaxed_fma,
+  gemm_f32_4x8__relaxed_fma,
+} from './generated/gemm_f32__relaxed_fma';
+import {
+  gemm_f32_1x8__simd128, gemm_f32_2x8__simd128, gemm_f32_3x8__simd128, gemm_f32_4x8__simd128,
+} from './generated/gemm_f32__simd128';
+import { EPI_BIAS, EPI_GELU, EPI_GELU_TANH, EPI_RELU, EPI_RESIDUAL } from './epilogue';
+
+// @ts-ignore: decorator
+@inline const NR: i32 = 8;
+
+/**
+ * Rows per register tile: 4x8 on both builds. V8's TurboFan schedules a loop body's loads ahead of the
+ * arithmetic, so a tile needs registers for all its accumulators AND all one k-step's loads at once:
+ * 4x8 = 8 accumulators + 2 B + 4 A splats = 14 of the 15 xmm V8 allocates; 6x8 (12 + 2 + 6 = 20)
+ * spills and measured 2x slower here, 5x8 likewise. Unrolling k for the same reason is not done.
+ */
+// @ts-ignore: decorator
+@inline const MR: i32 = 4;
+
+/**
+ * L2 cache blocking: the columns of one block have their packed panels (NC·k·4 bytes) use at most
+ * about 192 KiB, so they stay in L2 (512 KiB per core on Zen 3, 1-2 MiB on newer x86, 4+ MiB
+ * shared on Apple) while every row tile of A sweeps across them; a 4-row A tile (4·k·4 bytes)
+ * stays in L1 across the block's panels.
+ */
+// @ts-ignore: decorator
+@inline const L2_PANEL_BYTES: i32 = 192 << 10;
+
+/** Columns per packed panel (the GEMM's NR): column slices must start at a multiple of it. */
+export function gemm_nr(): i32 {
+  return NR;
+}
+
+// @ts-ignore: decorator
+@inline function panelBytes(k: i32): i32 {
+  return (NR + NR * k) << 2;
+}
+
+/** Bytes of the packed form of an [n, k] weight, bias included. */
+export function gemm_pack_size(n: i32, k: i32): i32 {
+  return ((n + NR - 1) / NR) * panelBytes(k);
+}
+
+/** Byte offset of the panel holding column n0 (a multiple of gemm_nr()) in a packed [·, k] weight. */
+export function gemm_pack_offset(n0: i32, k: i32): i32 {
+  return (n0 / NR) * panelBytes(k);
+}
+
+/**
+ * Pack W [n, k] (row stride ldw elements) and bias [n] (0 = none: zeros) into `packed`
+ * (gemm_pack_size(n, k) bytes). Run once per weight at load time.
+ */
+export function gemm_pack_f32(n: i32, k: i32, w: usize, ldw: i32, bias: usize, packed: usize): void {
+  const pb = <usize>panelBytes(k);
+  const ldwB = <usize>ldw << 2;
+  for (let n0 = 0; n0 < n; n0 += NR) {
+    const dst = packed + <usize>(n0 / NR) * pb;
+    const cols = min(NR, n - n0);
+    for (let j = 0; j < NR; j++) {
+      store<f32>(dst + (<usize>j << 2), bias != 0 && j < cols ? load<f32>(bias + (<usize>(n0 + j) << 2)) : 0);
+    }
+    for (let j = 0; j < NR; j++) {
+      const src = w + <usize>(n0 + j) * ldwB;
+      let d = dst + 32 + (<usize>j << 2);
+      if (j < cols) {
+        for (let p = 0; p < k; p++, d += 32) store<f32>(d, load<f32>(src + (<usize>p << 2)));
+      } else {
+        for (let p = 0; p < k; p++, d += 32) store<f32>(d, 0);
+      }
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function tile(mr: i32, nr: i32, k: i32, a: usize, lda: usize, w: usize, c: usize, ldc: usize, epi: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    switch (mr) {
+      case 4: gemm_f32_4x8__relaxed_fma(nr, k, a, lda, w, c, ldc, epi); break;
+      case 3: gemm_f32_3x8__relaxed_fma(nr, k, a, lda, w, c, ldc, epi); break;
+      case 2: gemm_f32_2x8__relaxed_fma(nr, k, a, lda, w, c, ldc, epi); break;
+      default: gemm_f32_1x8__relaxed_fma(nr, k, a, lda, w, c, ldc, epi);
+    }
+  } else {
+    switch (mr) {
+      case 4: gemm_f32_4x8__simd128(nr, k, a, lda, w, c, ldc, epi); break;
+      case 3: gemm_f32_3x8__simd128(nr, k, a, lda, w, c, ldc, epi); break;
+      case 2: gemm_f32_2x8__simd128(nr, k, a, lda, w, c, ldc, epi); break;
+      default: gemm_f32_1x8__simd128(nr, k, a, lda, w, c, ldc, epi);
+    }
+  }
+}
+
+function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32, epi: i32): void {
+  if (m <= 0 || n <= 0) return;
+  const pb = <usize>panelBytes(k);
+  const ldaB = <usize>lda << 2;
+  const ldcB = <usize>ldc << 2;
+  // N blocks of NC columns (a multiple of NR) whose panels fit the L2 budget; inside a block every
+  // row tile of A sweeps across the block's panels.
+  const nc = max(NR, (L2_PANEL_BYTES / max(1, k << 5)) << 3);
+  for (let nb = 0; nb < n; nb += nc) {
+    const ne = min(n, nb + nc);
+    for (let m0 = 0; m0 < m; m0 += MR) {
+      const mr = min(MR, m - m0);
+      const am = a + <usize>m0 * ldaB;
+      const cm = c + <usize>m0 * ldcB;
+      for (let n0 = nb; n0 < ne; n0 += NR) {
+        tile(mr, min(NR, n - n0), k, am, ldaB, w + <usize>(n0 / NR) * pb, cm + (<usize>n0 << 2), ldcB, epi);
+      }
+    }
+  }
+}
+
+/** C = A·Wᵀ + b. */
+export function gemm_f32__bias(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_BIAS);
+}
+/** C = GELU(A·Wᵀ + b), exact erf GELU (HF "gelu"). */
+export function gemm_f32__bias_gelu(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_GELU);
+}
+/** C = GELU_tanh(A·Wᵀ + b) (HF "gelu_new" / "gelu_pytorch_tanh"). */
+export function gemm_f32__bias_gelu_tanh(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_GELU_TANH);
+}
+/** C = max(A·Wᵀ + b, 0). */
+export function gemm_f32__bias_relu(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_RELU);
+}
+/** C = (A·Wᵀ + b) + C: C holds the residual on entry (HF: dense(x) + input_tensor). */
+export function gemm_f32__bias_residual(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_RESIDUAL);
+}
