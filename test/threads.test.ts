@@ -321,15 +321,66 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     arena.release(mark);
   });
 
-  it('broadcast reaches every thread’s instance (gemm_tune is per instance) and keeps results identical', async () => {
+  // heads × head size: bert-base's 12 × 64 and a small 4 × 8; n: 1, 13 (odd, not a multiple of the
+  // matmul tiles) and 128 (= maxSeq here)
+  const attn: [number, number, number][] = [];
+  for (const [heads, d] of [[12, 64], [4, 8]]) for (const n of [1, 13, 128]) attn.push([heads, d, n]);
+  it.each(attn)('attention %i heads × %i, n=%i', (heads, d, n) => {
     const mark = arena.used;
-    const [m, n, k] = [64, 256, 128];
-    const lin = linearOf(n, k, 9);
-    const x = randomBuffer(m * k, 10);
-    for (const p of pools) p.broadcast('gemm_tune', 64, 1); // row-block order, 64-column blocks
-    compare(m * n, (c, y) => c.linear(m, x, k, lin, y, n, 'gelu'));
-    for (const p of pools) p.broadcast('gemm_tune', 1 << 30, 0); // back to the defaults
-    expect(() => pools[0].broadcast('no_such_kernel')).toThrow(RuntimeError);
+    const H = heads * d;
+    const qkv = randomBuffer(n * 3 * H, heads * n + d, 2);
+    const scores = arena.alloc(4 * maxSeq * maxSeq);
+    const before = pools.map((p) => p.jobs);
+    compare(n * H, (c, ctx) => c.attention(n, heads, d, qkv, ctx, scores));
+    // one job of one task per head
+    pools.forEach((p, i) => expect(p.jobs - before[i]).toBe(1));
+    arena.release(mark);
+  });
+
+  it('attention with probs (output_attentions) sees every head, in order, with the same numbers', () => {
+    const mark = arena.used;
+    const [heads, d, n] = [12, 64, 37];
+    const H = heads * d;
+    const qkv = randomBuffer(n * 3 * H, 77, 2);
+    const scores = arena.alloc(4 * maxSeq * maxSeq);
+    const seen: Float32Array[][] = [];
+    compare(n * H, (c, ctx) => {
+      const probs: Float32Array[] = [];
+      seen.push(probs);
+      c.attention(n, heads, d, qkv, ctx, scores, (h, ptr) => {
+        expect(h).toBe(probs.length);
+        probs.push(arena.f32(ptr, n * n).slice());
+      });
+    });
+    expect(seen).toHaveLength(1 + pools.length);
+    for (const probs of seen.slice(1)) {
+      expect(probs).toHaveLength(heads);
+      probs.forEach((p, h) => expect(new Uint32Array(p.buffer)).toEqual(new Uint32Array(seen[0][h].buffer)));
+    }
+    arena.release(mark);
+  });
+
+  it('sequences longer than maxSeq still compute (on the calling thread)', () => {
+    const mark = arena.used;
+    const [heads, d, n] = [4, 8, maxSeq + 3];
+    const qkv = randomBuffer(n * 3 * heads * d, 78);
+    const scores = arena.alloc(4 * n * n);
+    const before = pools.map((p) => p.jobs);
+    compare(n * heads * d, (c, ctx) => c.attention(n, heads, d, qkv, ctx, scores));
+    pools.forEach((p, i) => expect(p.jobs - before[i]).toBe(0));
+    arena.release(mark);
+  });
+
+  it('broadcast runs an export on every instance; unknown exports are a RuntimeError', () => {
+    const mark = arena.used;
+    const src = randomBuffer(8, 11);
+    const dst = arena.alloc(32);
+    for (const p of pools) {
+      arena.f32(dst, 8).fill(0);
+      p.broadcast('copy_f32', 8, src, dst);
+      expect(firstBitDifference(src, dst, 8)).toBe(-1);
+      expect(() => p.broadcast('no_such_kernel')).toThrow(RuntimeError);
+    }
     arena.release(mark);
   });
 
