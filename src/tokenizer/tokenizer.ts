@@ -252,9 +252,9 @@ export class BertTokenizer {
     if (hasPair) checkText(pair, 'pair');
     const trunc = this.truncation(opts, hasPair);
     const a = this.sinkA;
-    // A single text needs no more than its budget of tokens: stop tokenizing there (exact for singles; pairs
-    // need both true lengths, see truncate()).
-    a.reset(trunc && !hasPair ? trunc.budget : Infinity);
+    // A single text needs no more than its budget of tokens, plus one to know that a cut is needed (only_second
+    // refuses a cut single): stop tokenizing there. Exact for singles; pairs need both true lengths (truncate()).
+    a.reset(trunc && !hasPair ? trunc.budget + 1 : Infinity);
     this.encodeSequence(text, a);
     let b: TokenSink | undefined;
     if (hasPair) {
