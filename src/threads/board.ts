@@ -2,10 +2,21 @@
 // It is separate from the wasm memory so that growing the wasm memory never detaches the views.
 //
 // A job is a list of tasks; a task is `callsPerTask` consecutive kernel calls (export id + up to ARGC
-// numeric arguments). Threads claim tasks with Atomics.add on NEXT (dynamic scheduling: on a machine
-// shared with other processes a descheduled thread only delays the tasks it has claimed) and report with
-// Atomics.add on DONE. The board is the only channel: once a worker is running it never returns to its
-// event loop, so postMessage cannot reach it.
+// numeric arguments). The board is the only channel: once a worker runs it never returns to its event
+// loop, so postMessage cannot reach it.
+//
+// Claiming (dynamic scheduling: on a machine shared with other processes, a descheduled thread delays only
+// the tasks it has claimed): one word CLAIM = limit << 16 | next. A thread claims task `next` by a CAS from
+// (limit, next < limit) to (limit, next + 1), then reads the task's calls. The caller writes a job's table
+// only while CLAIM is exhausted (next = limit, the previous job finished) and publishes it last, by storing
+// CLAIM = (ntasks, 0). So a successful CAS always claims a task of the published job, even for a worker
+// that loaded CLAIM long before (a stale word either fails the CAS or names the same task of the current
+// job: its value alone says what it claims). Finished tasks are counted in FIN; the caller waits for
+// FIN = ntasks only, never for a worker to wake: a worker that sleeps through a job just finds nothing
+// left to claim. Waking a sleeping thread costs 50-500 µs on a virtual machine, longer than many jobs.
+//
+// Broadcast jobs (every thread runs the calls once, for per-instance state) are the exception: there the
+// caller waits for every worker (DONE = workers). BCAST holds the generation of the broadcast job.
 //
 // Everything here is plain data and pure functions with no imports and no closures: `runTasks` is also
 // serialized into the worker's source (src/threads/worker.ts), so the calling thread and the workers run
@@ -13,27 +24,30 @@
 
 /** Control word indices (Int32 slots at the start of the board). */
 export interface Slots {
-  /** job generation: bumped once per job; workers Atomics.wait on it */
+  /** job generation: bumped once per job; idle workers Atomics.wait on it */
   readonly gen: number;
-  /** next task to claim */
-  readonly next: number;
-  /** tasks in the current job */
-  readonly ntasks: number;
+  /** limit << 16 | next task */
+  readonly claim: number;
   /** calls per task */
   readonly cpt: number;
-  /** workers that finished the current job */
+  /** tasks finished in the current job (the caller waits on it) */
+  readonly fin: number;
+  /** the generation of the current broadcast job (0 = none has run) */
+  readonly bcast: number;
+  /** workers that ran the current broadcast job */
   readonly done: number;
+  /** workers in the pool */
+  readonly workers: number;
   /** set to 1 to make workers exit */
   readonly quit: number;
   /** 0, or 1 + the thread id of the first failed call */
   readonly error: number;
   /** length of the error text (UTF-16 code units) */
   readonly errorLen: number;
-  /** workers in the pool (what the last worker to finish compares DONE with) */
-  readonly workers: number;
-  /** 1: every thread runs the job's calls itself, once (per-instance state such as gemm_tune's) */
-  readonly broadcast: number;
 }
+
+/** Most tasks in one job (CLAIM packs limit and next into 16 bits each). */
+export const MAX_TASKS = 0xffff;
 
 export interface Layout {
   readonly slots: Slots;
@@ -53,7 +67,7 @@ export interface Layout {
 }
 
 export function boardLayout(capacity: number): Layout {
-  const slots: Slots = { gen: 0, next: 1, ntasks: 2, cpt: 3, done: 4, quit: 5, error: 6, errorLen: 7, workers: 8, broadcast: 9 };
+  const slots: Slots = { gen: 0, claim: 1, cpt: 2, fin: 3, bcast: 4, done: 5, workers: 6, quit: 7, error: 8, errorLen: 9 };
   // 16 control words = 64 bytes: the hot words share one cache line, the call table starts on the next.
   const ctlWords = 16;
   const argc = 12;
@@ -92,37 +106,59 @@ export function boardViews(buffer: SharedArrayBuffer, layout: Layout): BoardView
 type Kernel = (...args: number[]) => unknown;
 
 /**
- * Claims and runs tasks of the current job until none is left. A failing call records the first error on
- * the board and drains the queue (the other threads stop at their next claim); it never throws, so the
- * thread always goes on to report DONE and nobody waits forever.
+ * Claims and runs tasks of the published job until none is left to claim; with `broadcast`, runs the
+ * job's one task itself instead (no claim, no FIN). A failing call records the first error on the board
+ * and drains the queue, counting the drained tasks as finished, so nobody waits forever; it never throws.
  */
-export function runTasks(b: BoardViews, fns: readonly Kernel[], tid: number, scratch: number): void {
+export function runTasks(b: BoardViews, fns: readonly Kernel[], tid: number, scratch: number, broadcast: boolean): void {
   const { ctl, fn, rel, args } = b;
   const S = b.layout.slots;
   const argc = b.layout.argc;
-  const ntasks = ctl[S.ntasks];
-  const cpt = ctl[S.cpt];
   const a = new Array<number>(argc);
-  const broadcast = ctl[S.broadcast] !== 0;
+  const finish = (n: number, limit: number) => {
+    if (Atomics.add(ctl, S.fin, n) + n === limit) Atomics.notify(ctl, S.fin);
+  };
   for (;;) {
-    const t = broadcast ? 0 : Atomics.add(ctl, S.next, 1);
-    if (t >= ntasks) return;
-    for (let c = t * cpt, end = c + cpt; c < end; c++) {
+    let t = 0;
+    let limit = 1;
+    if (!broadcast) {
+      const w = Atomics.load(ctl, S.claim);
+      limit = w >>> 16;
+      t = w & 0xffff;
+      if (t >= limit) return;
+      if (Atomics.compareExchange(ctl, S.claim, w, w + 1) !== w) continue;
+    }
+    // The task's calls stay as they are until FIN reaches limit, which needs this task.
+    const cpt = ctl[S.cpt];
+    let failed = false;
+    for (let c = t * cpt, end = c + cpt; c < end && !failed; c++) {
       const r = rel[c];
       const o = c * argc;
       for (let i = 0; i < argc; i++) a[i] = (r >> i) & 1 ? args[o + i] + scratch : args[o + i];
       try {
         fns[fn[c]](a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
       } catch (e) {
+        failed = true;
         if (Atomics.compareExchange(ctl, S.error, 0, tid + 1) === 0) {
           const text = String((e as { message?: string })?.message ?? e).slice(0, b.err.length);
           for (let i = 0; i < text.length; i++) b.err[i] = text.charCodeAt(i);
           Atomics.store(ctl, S.errorLen, text.length);
         }
-        Atomics.store(ctl, S.next, 0x3fffffff);
-        return;
       }
     }
     if (broadcast) return;
+    if (failed) {
+      // Drain: claim everything left at once and count it finished, unrun.
+      for (;;) {
+        const w = Atomics.load(ctl, S.claim);
+        const left = (w >>> 16) - (w & 0xffff);
+        if (left <= 0) break;
+        if (Atomics.compareExchange(ctl, S.claim, w, w + left) === w) {
+          finish(left, limit);
+          break;
+        }
+      }
+    }
+    finish(1, limit);
   }
 }

@@ -2,14 +2,14 @@
 // thread compiled over the same memory, so a kernel call means the same thing on every thread; jobs go
 // through the board (board.ts), never through postMessage.
 //
-// Dispatch: the caller writes the calls, resets NEXT and DONE, bumps GEN and notifies; workers wake, claim
-// tasks; the caller claims tasks too, then waits until every worker has reported DONE for this job. Waiting
-// for all of them (not just for the tasks) is what makes the next job safe to write: no worker can still be
-// reading the table. The wait blocks with Atomics.wait where the thread may block (Node's main thread, any
-// worker); a browser page's main thread may not, so there it spins; that is short, because the caller only
-// gets there after the queue is empty, and workers only ever run claimed tasks.
+// Dispatch (board.ts has the protocol): the caller writes the calls, publishes the claim word, bumps GEN
+// and notifies; awake workers claim tasks; the caller claims tasks too, then waits until every task has
+// finished. It never waits for a worker to wake up. The wait blocks with Atomics.wait where the thread may
+// block (Node's main thread, any worker); a browser page's main thread may not, so there it spins: that is
+// short, because the caller gets there only when nothing is left to claim, and the tasks still running are
+// on threads that are awake.
 import { RuntimeError } from '../errors.js';
-import { boardLayout, boardViews, runTasks, type BoardViews } from './board.js';
+import { boardLayout, boardViews, MAX_TASKS, runTasks, type BoardViews } from './board.js';
 import { spawnWorker, type PoolWorker } from './spawn.js';
 
 export interface PoolOptions {
@@ -175,30 +175,45 @@ export class WorkerPool {
     if (this.disposed) throw new RuntimeError('the worker pool was disposed');
     if (this.broken) throw new RuntimeError(`the worker pool is broken: ${this.broken}`);
     if (this.calls % this.cpt !== 0) throw new RuntimeError(`a job of ${this.calls} calls is not whole tasks of ${this.cpt}`);
+    const ntasks = this.calls / this.cpt;
+    if (ntasks > MAX_TASKS) throw new RuntimeError(`a job of ${ntasks} tasks (at most ${MAX_TASKS})`);
+    if (broadcast && ntasks !== 1) throw new RuntimeError('a broadcast job is one task');
     const { ctl, layout } = this.b;
     const S = layout.slots;
     const W = this.workers.length;
     this.running = true;
     this.jobCount++;
     try {
-      ctl[S.ntasks] = this.calls / this.cpt;
+      // The previous job is complete (CLAIM exhausted, FIN = its tasks): nobody reads the table we wrote.
       ctl[S.cpt] = this.cpt;
       ctl[S.error] = 0;
-      ctl[S.broadcast] = broadcast ? 1 : 0;
-      Atomics.store(ctl, S.next, 0);
-      Atomics.store(ctl, S.done, 0);
-      // The seq-cst add publishes every plain write above to a worker that then loads GEN.
-      Atomics.add(ctl, S.gen, 1);
+      ctl[S.errorLen] = 0;
+      Atomics.store(ctl, S.fin, 0);
+      let slot: number = S.fin;
+      let target = ntasks;
+      if (broadcast) {
+        Atomics.store(ctl, S.done, 0);
+        const g = (Atomics.load(ctl, S.gen) + 1) | 0;
+        Atomics.store(ctl, S.bcast, g);
+        Atomics.store(ctl, S.gen, g);
+        slot = S.done;
+        target = W;
+      } else {
+        // Publishing the claim word (seq-cst, after the table) is what opens the job.
+        Atomics.store(ctl, S.claim, ntasks << 16);
+        Atomics.add(ctl, S.gen, 1);
+      }
       Atomics.notify(ctl, S.gen);
-      runTasks(this.b, this.fns, 0, this.scratch0);
-      let d = Atomics.load(ctl, S.done);
-      for (let s = 0; d < W && s < this.spin; s++) d = Atomics.load(ctl, S.done);
+      runTasks(this.b, this.fns, 0, this.scratch0, broadcast);
+      // Tasks still running are on threads that are awake and working: a short wait.
+      let d = Atomics.load(ctl, slot);
+      for (let s = 0; d < target && s < this.spin; s++) d = Atomics.load(ctl, slot);
       const t0 = performance.now();
-      while (d < W) {
-        if (this.canBlock) Atomics.wait(ctl, S.done, d, 100);
-        d = Atomics.load(ctl, S.done);
-        if (d < W && performance.now() - t0 > this.stallMs) {
-          this.broken = `${W - d} of ${W} workers did not finish a job within ${this.stallMs} ms`;
+      while (d < target) {
+        if (this.canBlock) Atomics.wait(ctl, slot, d, 100);
+        d = Atomics.load(ctl, slot);
+        if (d < target && performance.now() - t0 > this.stallMs) {
+          this.broken = `${target - d} of ${target} ${broadcast ? 'workers' : 'tasks'} did not finish within ${this.stallMs} ms`;
           throw new RuntimeError(`the worker pool stalled: ${this.broken}`);
         }
       }

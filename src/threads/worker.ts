@@ -14,7 +14,8 @@ export interface WorkerInit {
   /**
    * The generation the board was at when this worker was created. The worker waits for the generation to
    * differ from this value; reading the board itself at start-up instead could observe a job the calling
-   * thread already posted and then sleep through it.
+   * thread already posted and then sleep through it (fatal for a broadcast job, which waits for every
+   * worker; a task job would just run without this worker).
    */
   readonly gen: number;
   /** export names; a call's fn id indexes this list */
@@ -77,9 +78,14 @@ export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof r
         io.exit();
         return;
       }
-      run(b, fns, init.tid, init.scratch);
-      // Only the last one wakes the caller: one futex call per job instead of one per worker.
-      if (Atomics.add(ctl, S.done, 1) + 1 === ctl[S.workers]) Atomics.notify(ctl, S.done);
+      if (Atomics.load(ctl, S.bcast) === g) {
+        // A broadcast job: this thread runs it once (seen = g now) and reports; the caller waits for all.
+        run(b, fns, init.tid, init.scratch, true);
+        if (Atomics.add(ctl, S.done, 1) + 1 === ctl[S.workers]) Atomics.notify(ctl, S.done);
+      } else {
+        // A task job, or one already finished: claims what is left, maybe nothing.
+        run(b, fns, init.tid, init.scratch, false);
+      }
     }
   });
 }
