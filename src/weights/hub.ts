@@ -98,6 +98,7 @@ export async function pull(repo: string, opts: PullOptions = {}): Promise<PullRe
     if (!remote.hash) info(`${file}: the server published no sha256 for it: not verified`);
     let lastErr: unknown;
     for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 200 * 2 ** (attempt - 1))); // let a flaky link recover
       let have = existsSync(part) ? (await stat(part)).size : 0;
       if (remote.size !== undefined && have > remote.size) have = 0;
       if (remote.size !== undefined && have === remote.size) break;
