@@ -65,7 +65,7 @@ export async function walkthrough(bert: Bert, texts: string[], opts: Walkthrough
   say(`\n2. Embeddings, each ${shape(e.word)}: one ${H}-vector per token, summed, then LayerNorm (eps ${cfg.layer_norm_eps})`);
   const show = (label: string, t: Tensor) => {
     const v = row(t, 0, 1 < L ? 1 : 0);
-    say(`   ${label.padEnd(34)} ${shape(t)}  "${tok1}": [${Array.from(v.subarray(0, 4), fmt).join(',')} …]  ‖·‖ ${norm(v).toFixed(4)}`);
+    say(`   ${label.padEnd(36)} ${shape(t)}  "${tok1}": [${Array.from(v.subarray(0, 4), fmt).join(',')} …]  ‖·‖ ${norm(v).toFixed(4)}`);
   };
   show('token embeddings (emb.word)', e.word);
   show('position embeddings (emb.position)', e.position);
