@@ -78,14 +78,23 @@ function maxError(name: string, ours: Float32Array, oursShape: readonly number[]
 const cases: Case[] = sharedAvailable() ? JSON.parse(readFileSync(shared('golden', 'cases.json'), 'utf8')) : [];
 const report: Record<string, Record<string, number>> = {};
 
-for (const model of ['synthetic-tiny', 'synthetic-base'] as const) {
-  describe.skipIf(!sharedAvailable())(`goldens: ${model}`, () => {
+// Three axes: the default (relaxed SIMD, threads = cores: the worker pool's path), and the deterministic
+// SIMD128 build on one thread (no workers), so both builds and both compute paths meet the goldens.
+const RUNS = [
+  { model: 'synthetic-tiny', label: 'simd build, 1 thread', options: { simd: 'simd', threads: 1 } },
+  { model: 'synthetic-tiny', label: 'default build and threads', options: {} },
+  { model: 'synthetic-base', label: 'default build and threads', options: {} },
+] as const;
+
+for (const { model, label, options } of RUNS) {
+  describe.skipIf(!sharedAvailable())(`goldens: ${model} (${label})`, () => {
     let bert: Bert;
     const worst: Record<string, number> = {};
-    report[model] = worst;
+    const key = `${model}, ${label}`;
+    report[key] = worst;
     beforeAll(async () => {
       const { wbin } = await ensureSynthetic(model);
-      bert = await Bert.load(wbin);
+      bert = await Bert.load(wbin, options);
     });
     afterAll(async () => {
       await bert?.dispose();
@@ -120,8 +129,8 @@ for (const model of ['synthetic-tiny', 'synthetic-base'] as const) {
       // the closing note's table: max error per output kind (written, not asserted)
       const dir = join(ROOT, '.cache', 'reports');
       mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, `golden-${model}.json`), JSON.stringify(worst, null, 2));
-      process.stdout.write(`goldens ${model}: max abs error ${JSON.stringify(worst)}\n`);
+      writeFileSync(join(dir, `golden-${key.replace(/[^\w-]+/g, '_')}.json`), JSON.stringify({ variant: bert.variant, threads: bert.threads, worst }, null, 2));
+      process.stdout.write(`goldens ${key} [${bert.variant}, ${bert.threads} thread(s)]: max abs error ${JSON.stringify(worst)}\n`);
     });
   });
 }

@@ -5,7 +5,8 @@
 // in wasm; only the Float32Arrays handed back to the caller are new.
 import { ModelError } from '../errors.js';
 import { Arena } from '../runtime/arena.js';
-import { loadKernels, type Kernels } from '../runtime/wasm.js';
+import { loadKernels, warnOnce, type Kernels } from '../runtime/wasm.js';
+import { createThreadedCompute, defaultThreadCount, threadsAvailable, type ThreadedCompute } from '../threads/compute.js';
 import type { KernelExports } from '../runtime/exports.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { openWbin, type WbinFile } from '../weights/wbin.js';
@@ -30,7 +31,11 @@ export type Residency = 'resident' | 'streamed';
 export interface LoadOptions {
   /** 'resident' (default): every weight copied once into wasm memory. 'streamed': one layer at a time, the next one read while the current one computes. */
   residency?: Residency;
-  /** Worker threads (default 1 for now). */
+  /**
+   * Threads, the calling one included (default: the cores available). 1 starts no worker. Where threads
+   * cannot run (no SharedArrayBuffer, a page without cross-origin isolation, workerd) the model runs on one
+   * thread and says so once.
+   */
   threads?: number;
   /** 'auto' takes relaxed SIMD when available; 'simd' forces the deterministic SIMD128 build. */
   simd?: 'auto' | 'relaxed' | 'simd';
@@ -130,6 +135,11 @@ export class Bert {
     return this.s.kernels.variant;
   }
 
+  /** Threads the kernels run on (1 = the calling thread alone). */
+  get threads(): number {
+    return (this.s.compute as Partial<ThreadedCompute>).threads ?? 1;
+  }
+
   /** Bytes of wasm linear memory this model holds (0 after dispose). */
   get wasmBytes(): number {
     return this.state ? this.state.kernels.memory.buffer.byteLength : 0;
@@ -145,7 +155,12 @@ export class Bert {
     const file = await openWbin(src);
     const cfg = file.config;
     const tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
-    const kernels = await loadKernels({ simd: options.simd });
+    let threads = options.threads ?? (await defaultThreadCount());
+    if (threads > 1 && !threadsAvailable()) {
+      warnOnce(`${threads} threads asked for, but threads cannot run here (no SharedArrayBuffer / cross-origin isolation, or no workers): using 1`);
+      threads = 1;
+    }
+    const kernels = await loadKernels({ simd: options.simd, shared: threads > 1 });
     const k = kernels.exports;
     const arena = new Arena(kernels.memory, k.heap_base());
     const H = cfg.hidden_size;
@@ -173,6 +188,8 @@ export class Bert {
       inter: arena.alloc(4 * maxTokens * Math.max(I, H), 'intermediate'),
       scores: arena.alloc(4 * maxSeq * maxSeq, 'scores'),
     };
+    const compute: Compute =
+      threads > 1 ? await createThreadedCompute({ threads, kernels, arena, maxSeq }) : new SingleThreadCompute(k);
     const stagingFloats = Math.max(3 * H * H, I * H, H * H) + Math.max(3 * H, I);
     const staging = arena.alloc(4 * stagingFloats, 'staging');
     const wordRows = streamed ? arena.alloc(4 * maxTokens * H, 'word rows') : 0;
@@ -201,7 +218,7 @@ export class Bert {
     const embeddings = new BertEmbeddings(word, position, tokenType, embLn);
     const pooler = poolerLin ? new BertPooler(poolerLin) : undefined;
     const stream = streamed ? new StreamState(file, cfg, wordRows, staging) : undefined;
-    return new Bert(cfg, tokenizer, residency, { file, kernels, arena, compute: new SingleThreadCompute(k), embeddings, layers, pooler, act, stream });
+    return new Bert(cfg, tokenizer, residency, { file, kernels, arena, compute, embeddings, layers, pooler, act, stream });
   }
 
   /** Runs the encoder on token ids (one encoding, or a padded batch with attention masks). */
@@ -387,6 +404,7 @@ export class Bert {
     const st = this.state;
     if (!st) return;
     this.state = undefined;
+    await (st.compute as Partial<ThreadedCompute>).dispose?.();
     await st.file.source.close?.();
   }
 
