@@ -389,11 +389,11 @@ export class BertTokenizer {
 
   private assemble(a: TokenSink, n1: number, b: TokenSink | undefined, n2: number): Encoding {
     const total = n1 + 2 + (b ? n2 + 1 : 0);
-    const inputIds: number[] = new Array(total);
-    const tokenTypeIds: number[] = new Array(total);
-    const attentionMask: number[] = new Array(total);
-    const tokens: string[] = new Array(total);
-    const offsets: [number, number][] = new Array(total);
+    const inputIds: number[] = newArray(total);
+    const tokenTypeIds: number[] = newArray(total);
+    const attentionMask: number[] = newArray(total);
+    const tokens: string[] = newArray(total);
+    const offsets: [number, number][] = newArray(total);
     const vocab = this.vocab;
     let k = 0;
     const special = (id: number, type: number) => {
@@ -423,6 +423,14 @@ export class BertTokenizer {
     }
     return { inputIds, tokenTypeIds, attentionMask, tokens, offsets };
   }
+}
+
+/**
+ * An array of n slots to fill in order. V8 gives `new Array(n)` slow dictionary storage from about 100k
+ * elements on; past that, growing by writes keeps fast elements (and the 1 MB input linear).
+ */
+function newArray<T>(n: number): T[] {
+  return n <= 50_000 ? (new Array(n) as T[]) : [];
 }
 
 function checkText(x: unknown, what: string): asserts x is string {
