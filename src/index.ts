@@ -1,4 +1,32 @@
 // wasmbert: the full BERT encoder as WebAssembly SIMD kernels, driven from TypeScript.
+// This entry runs everywhere (Node, Deno, Bun, browsers, workers): Node-only tools (converting
+// checkpoints, synthetic checkpoints, the hub) are in 'wasmbert/node'.
 export * from './errors.js';
+export {
+  Bert,
+  type LoadOptions as BertLoadOptions,
+  type ForwardOptions,
+  type ForwardOutput,
+  type EmbedOptions,
+  type ModelSource,
+  type Residency,
+} from './model/bert.js';
+export { parseBertConfig, type BertConfig, type HiddenAct } from './model/config.js';
+export { namedOutputs, type NamedTensor } from './model/outputs.js';
+export type { Tensor } from './model/tensor.js';
+export type { EncodedInput } from './model/inputs.js';
+export {
+  BertTokenizer,
+  type TokenizerOptions,
+  type Encoding,
+  type BatchEncoding,
+  type EncodeOptions,
+  type BatchEncodeOptions,
+  type DecodeOptions,
+  type TruncationStrategy,
+} from './tokenizer/index.js';
+export { openWbin, WbinFile, type TensorEntry, type TensorGroup } from './weights/wbin.js';
+export { memorySource, httpSource, bunMmapSource, openSource, type WeightSource, type HttpSourceOptions } from './weights/source.js';
 export { loadKernels, chooseVariant, type Variant, type Kernels, type LoadOptions } from './runtime/wasm.js';
 export { probeFeatures, type WasmFeatures } from './runtime/features.js';
+export { threadsAvailable, defaultThreadCount } from './threads/compute.js';

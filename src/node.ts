@@ -1,0 +1,8 @@
+// wasmbert's Node-only tools: checkpoint conversion, synthetic checkpoints, the hub, safetensors files.
+export * from './index.js';
+export { convertCheckpoint, type ConvertReport } from './weights/convert.js';
+export { synthesize } from './weights/synth.js';
+export { ensureSynthetic, defaultCacheDir } from './weights/cache.js';
+export { pull } from './weights/hub.js';
+export { readSafetensors, writeSafetensors } from './weights/safetensors.js';
+export { fileSource } from './weights/source-node.js';
