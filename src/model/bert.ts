@@ -7,7 +7,6 @@ import { ModelError } from '../errors.js';
 import { Arena } from '../runtime/arena.js';
 import { loadKernels, warnOnce, type Kernels } from '../runtime/wasm.js';
 import { createThreadedCompute, defaultThreadCount, threadsAvailable, type ThreadedCompute } from '../threads/compute.js';
-import type { KernelExports } from '../runtime/exports.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { openWbin, type WbinFile } from '../weights/wbin.js';
 import { openSource, type WeightSource } from '../weights/source.js';
@@ -25,6 +24,8 @@ import {
   type Taps,
 } from './modeling_bert.js';
 import { tensor, type Tensor } from './tensor.js';
+import { Packer } from './packer.js';
+import { StreamState } from './stream.js';
 
 export type Residency = 'resident' | 'streamed';
 
@@ -84,21 +85,9 @@ const names = {
   tokenType: 'embeddings.token_type_embeddings.weight',
   embLnW: 'embeddings.LayerNorm.weight',
   embLnB: 'embeddings.LayerNorm.bias',
-  layer: (i: number, rest: string) => `encoder.layer.${i}.${rest}`,
   poolerW: 'pooler.dense.weight',
   poolerB: 'pooler.dense.bias',
 };
-
-/** The linear layers of one BertLayer as (weight, bias) tensor names; query|key|value stack into one. */
-function layerLinears(i: number): { rows: [string, string][]; }[] {
-  const n = (rest: string) => names.layer(i, rest);
-  return [
-    { rows: [[n('attention.self.query.weight'), n('attention.self.query.bias')], [n('attention.self.key.weight'), n('attention.self.key.bias')], [n('attention.self.value.weight'), n('attention.self.value.bias')]] },
-    { rows: [[n('attention.output.dense.weight'), n('attention.output.dense.bias')]] },
-    { rows: [[n('intermediate.dense.weight'), n('intermediate.dense.bias')]] },
-    { rows: [[n('output.dense.weight'), n('output.dense.bias')]] },
-  ];
-}
 
 /** Everything a live model holds; dispose() drops it so the wasm memory can be collected. */
 interface State {
@@ -410,115 +399,6 @@ export class Bert {
 
   get isDisposed(): boolean {
     return this.state === undefined;
-  }
-}
-
-/** Reads weight tensors into staging and packs them into GEMM panels. */
-class Packer {
-  constructor(
-    private readonly k: KernelExports,
-    private readonly arena: Arena,
-    private readonly staging: number,
-    private readonly read: (name: string, dest: Float32Array) => Promise<void>,
-  ) {}
-
-  /** Stacks the (weight [n_i, k], bias [n_i]) pairs into staging as one [Σn_i, k] weight, then packs it. */
-  async packLinear(lin: Linear, parts: [string, string][]): Promise<void> {
-    const perPart = lin.n / parts.length;
-    const wPtr = this.staging;
-    const bPtr = this.staging + 4 * lin.n * lin.k;
-    for (let p = 0; p < parts.length; p++) {
-      await this.read(parts[p][0], this.arena.f32(wPtr + 4 * p * perPart * lin.k, perPart * lin.k));
-      await this.read(parts[p][1], this.arena.f32(bPtr + 4 * p * perPart, perPart));
-    }
-    this.k.gemm_pack_f32(lin.n, lin.k, wPtr, lin.k, bPtr, lin.w);
-  }
-
-  async packLayer(i: number, layer: BertLayer): Promise<void> {
-    const [qkv, attnOut, inter, out] = layerLinears(i);
-    await this.packLinear(layer.attention.self.qkv, qkv.rows);
-    await this.packLinear(layer.attention.output.dense, attnOut.rows);
-    await this.packLinear(layer.intermediate.dense, inter.rows);
-    await this.packLinear(layer.output.dense, out.rows);
-    const H = layer.attention.output.dense.n;
-    const n = (rest: string) => names.layer(i, rest);
-    await this.read(n('attention.output.LayerNorm.weight'), this.arena.f32(layer.attention.output.LayerNorm.weight, H));
-    await this.read(n('attention.output.LayerNorm.bias'), this.arena.f32(layer.attention.output.LayerNorm.bias, H));
-    await this.read(n('output.LayerNorm.weight'), this.arena.f32(layer.output.LayerNorm.weight, H));
-    await this.read(n('output.LayerNorm.bias'), this.arena.f32(layer.output.LayerNorm.bias, H));
-  }
-}
-
-/**
- * Streamed residency: the layer slot is refilled for every layer of every forward; the next layer's bytes
- * are read (asynchronously, into a JS buffer) while the current layer computes. Word embeddings are never
- * resident: only the rows a batch uses are read.
- */
-class StreamState {
-  private readonly raw: [Uint8Array, Uint8Array];
-  private pending: { layer: number; buf: number; promise: Promise<void> } | undefined;
-  constructor(
-    private readonly file: WbinFile,
-    private readonly cfg: BertConfig,
-    private readonly wordRows: number,
-    private readonly staging: number,
-  ) {
-    const len = Math.max(...Array.from({ length: cfg.num_hidden_layers }, (_, i) => this.group(i).length));
-    this.raw = [new Uint8Array(len), new Uint8Array(len)];
-  }
-
-  private group(i: number) {
-    const g = this.file.groups.find((x) => x.name === `layer.${i}`);
-    if (!g) throw new ModelError(`${this.file.source.name}: no byte range for layer ${i}`);
-    return g;
-  }
-
-  private startRead(i: number, buf: number): { layer: number; buf: number; promise: Promise<void> } {
-    const g = this.group(i);
-    const promise = this.file.readRange(g.offset, g.length, this.raw[buf].subarray(0, g.length));
-    // A prefetch nobody awaits yet must not crash the process if it fails: the await in loadLayer rethrows.
-    promise.catch(() => {});
-    return { layer: i, buf, promise };
-  }
-
-  async loadLayer(i: number, slot: BertLayer, k: KernelExports, arena: Arena): Promise<BertLayer> {
-    const cur = this.pending && this.pending.layer === i ? this.pending : this.startRead(i, i % 2);
-    await cur.promise;
-    const next = (i + 1) % this.cfg.num_hidden_layers;
-    this.pending = this.startRead(next, 1 - cur.buf);
-    const g = this.group(i);
-    const bytes = this.raw[cur.buf];
-    const packer = new Packer(k, arena, this.staging, async (name, dest) => {
-      const entry = this.file.tensor(name);
-      this.file.decodeInto(entry, bytes.subarray(entry.offset - g.offset, entry.offset - g.offset + entry.byteLength), dest);
-    });
-    await packer.packLayer(i, slot);
-    return slot;
-  }
-
-  /** Reads the word-embedding rows of this chunk's tokens into `wordRows` [T, H]; returns that pointer. */
-  async gatherWordRows(rows: BatchRows, rowB: Int32Array, rowT: Int32Array, arena: Arena): Promise<number> {
-    const H = this.cfg.hidden_size;
-    const entry = this.file.tensor(names.word);
-    const bpe = entry.byteLength / (this.cfg.vocab_size * H);
-    const unique = new Map<number, number[]>();
-    for (let r = 0; r < rowB.length; r++) {
-      const id = rows.ids[rowB[r]][rowT[r]];
-      const list = unique.get(id);
-      if (list) list.push(r);
-      else unique.set(id, [r]);
-    }
-    const dest = arena.f32(this.wordRows, rowB.length * H);
-    await Promise.all(
-      [...unique.entries()].map(async ([id, rs]) => {
-        const bytes = new Uint8Array(H * bpe);
-        await this.file.readRange(entry.offset + id * H * bpe, H * bpe, bytes);
-        const local = new Float32Array(H);
-        this.file.decodeInto({ ...entry, shape: [H], byteLength: H * bpe }, bytes, local);
-        for (const r of rs) dest.set(local, r * H);
-      }),
-    );
-    return this.wordRows;
   }
 }
 
