@@ -118,7 +118,7 @@ function randomText(rnd: () => number, maxParts: number): string {
     } else if (r < 0.63) {
       // a run long enough to cross max_input_chars_per_word (100) or sit just under it
       const len = 95 + Math.floor(rnd() * 12);
-      parts.push(Array.from({ length: len }, () => pick('abcdeéfgh')).join(''));
+      parts.push(Array.from({ length: len }, () => pick([...'abcdeéfgh'])).join(''));
     } else if (r < 0.66) {
       // any code point at all (mostly unassigned or private use)
       let cp = Math.floor(rnd() * 0x110000);
