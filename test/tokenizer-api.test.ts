@@ -56,6 +56,16 @@ describe('bad input: defined behaviour, typed errors', () => {
   });
 });
 
+describe('state between calls', () => {
+  it('a call that stops early (single-text truncation) leaves nothing pending for the next one', () => {
+    // U+037E (Greek question mark) decomposes to ';', which ends a word while "é" is still in the NFD block.
+    const fresh = BertTokenizer.fromVocab(vocabText);
+    tok.encode('a b\u037e\u00e9\u0301x', undefined, { maxLength: 4 });
+    expect(tok.encode('zz').inputIds).toEqual(fresh.encode('zz').inputIds);
+    expect(tok.encode('e\u0301').offsets).toEqual(fresh.encode('e\u0301').offsets);
+  });
+});
+
 describe('offsets', () => {
   it('are [start, end) UTF-16 indices into the original text, also for astral, lowercased and accented text', () => {
     const text = 'Héllo 😀 WÖRLD—𠀀x é';

@@ -131,8 +131,11 @@ export class Pipeline {
   /** Tokenize text[a, b) (no special tokens inside) and append the tokens to sink. */
   run(text: string, a: number, b: number, sink: TokenSink): void {
     this.sink = sink;
+    // A previous call may have stopped early (sink.limit) with a word or NFD block still pending: drop them.
     this.wn = 0;
     this.wcp = 0;
+    this.pn = 0;
+    this.qHead = this.qTail = 0;
     const flags = this.flags;
     const slowMask = this.slowMask;
     const lower16 = this.lower16;
