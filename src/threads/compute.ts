@@ -38,8 +38,8 @@ export interface ThreadedComputeOptions {
   readonly arena: Arena;
   /** longest sequence attention() will see */
   readonly maxSeq: number;
-  /** generation polls before an idle worker sleeps (default 20000: some tens of µs) */
-  readonly spin?: number;
+  /** µs an idle worker polls for the next job before sleeping (default 100; see PoolOptions.spinUs) */
+  readonly spinUs?: number;
   /**
    * Work (multiply-adds, or their equivalent for the row-wise ops) below which a call stays on the
    * calling thread: a dispatch costs some µs. Default 2^19 (some tens of µs of one core). 0 splits
@@ -272,7 +272,7 @@ export async function createThreadedCompute(opts: ThreadedComputeOptions): Promi
     module: kernels.module,
     memory: kernels.memory,
     scratch,
-    spin: opts.spin,
+    spinUs: opts.spinUs,
     stallMs: opts.stallMs,
   });
   return new PoolCompute(kernels.exports, pool, maxSeq, opts.minParallelWork ?? 1 << 19);

@@ -21,8 +21,12 @@ export interface PoolOptions {
   readonly scratch: readonly number[];
   /** most calls in one job (default 4096) */
   readonly capacity?: number;
-  /** generation polls before a worker sleeps (default 20000, some tens of µs) */
-  readonly spin?: number;
+  /**
+   * µs an idle worker keeps polling for the next job before it sleeps in Atomics.wait (default 100).
+   * Jobs of one forward pass follow each other within µs, and waking a sleeping thread costs 50-500 µs
+   * on a virtual machine; past this the worker stops burning its core.
+   */
+  readonly spinUs?: number;
   /**
    * Longest wait for the workers to report one job before the pool gives up and reports them stalled
    * (default 60 s, far beyond any one job): a worker killed by the host (out of memory) must not hang
@@ -63,7 +67,7 @@ export class WorkerPool {
     names: string[],
     exports: WebAssembly.Exports,
     private readonly scratch0: number,
-    private readonly spin: number,
+    private readonly spinUs: number,
     private readonly stallMs: number,
   ) {
     this.b = board;
@@ -101,7 +105,7 @@ export class WorkerPool {
     const names = WebAssembly.Module.exports(opts.module)
       .filter((e) => e.kind === 'function')
       .map((e) => e.name);
-    const spin = opts.spin ?? 20000;
+    const spinUs = opts.spinUs ?? 100;
     const workers: PoolWorker[] = [];
     try {
       for (let i = 1; i <= opts.workers; i++) workers.push(await spawnWorker(`wasmbert worker ${i}`));
@@ -111,7 +115,7 @@ export class WorkerPool {
           (w, i) =>
             new Promise<void>((resolve, reject) => {
               w.listen((m) => (m.type === 'ready' ? resolve() : reject(new RuntimeError(m.message))));
-              w.post({ module: opts.module, memory: opts.memory, board: buffer, layout, tid: i + 1, gen, names, scratch: opts.scratch[i + 1], spin });
+              w.post({ module: opts.module, memory: opts.memory, board: buffer, layout, tid: i + 1, gen, names, scratch: opts.scratch[i + 1], spinUs });
             }),
         ),
       );
@@ -119,7 +123,7 @@ export class WorkerPool {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e instanceof RuntimeError ? e : new RuntimeError(`cannot start the worker pool: ${String(e)}`, { cause: e });
     }
-    const pool = new WorkerPool(workers, board, names, exports, opts.scratch[0], spin, opts.stallMs ?? 60_000);
+    const pool = new WorkerPool(workers, board, names, exports, opts.scratch[0], spinUs, opts.stallMs ?? 60_000);
     for (const w of workers) {
       w.unref();
       // Replaces the start-up listener's effect: a worker failing later marks the pool broken; the next
@@ -207,8 +211,10 @@ export class WorkerPool {
       runTasks(this.b, this.fns, 0, this.scratch0, broadcast);
       // Tasks still running are on threads that are awake and working: a short wait.
       let d = Atomics.load(ctl, slot);
-      for (let s = 0; d < target && s < this.spin; s++) d = Atomics.load(ctl, slot);
       const t0 = performance.now();
+      while (d < target && performance.now() - t0 < this.spinUs / 1000) {
+        for (let i = 0; i < 64 && d < target; i++) d = Atomics.load(ctl, slot);
+      }
       while (d < target) {
         if (this.canBlock) Atomics.wait(ctl, slot, d, 100);
         d = Atomics.load(ctl, slot);

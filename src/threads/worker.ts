@@ -22,8 +22,8 @@ export interface WorkerInit {
   readonly names: readonly string[];
   /** this thread's scratch base (byte offset in wasm memory) */
   readonly scratch: number;
-  /** polls of the generation before sleeping in Atomics.wait: back-to-back jobs then skip the futex */
-  readonly spin: number;
+  /** µs of polling the generation before sleeping in Atomics.wait: back-to-back jobs then skip the futex */
+  readonly spinUs: number;
 }
 
 /** What the host gives the worker program: its message port, abstracted over Node and the web. */
@@ -68,7 +68,12 @@ export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof r
     let seen = init.gen;
     for (;;) {
       let g = Atomics.load(ctl, S.gen);
-      for (let s = 0; g === seen && s < init.spin; s++) g = Atomics.load(ctl, S.gen);
+      if (g === seen && init.spinUs > 0) {
+        const until = performance.now() + init.spinUs / 1000;
+        do {
+          for (let i = 0; i < 64 && g === seen; i++) g = Atomics.load(ctl, S.gen);
+        } while (g === seen && performance.now() < until);
+      }
       while (g === seen) {
         Atomics.wait(ctl, S.gen, seen);
         g = Atomics.load(ctl, S.gen);
