@@ -10,7 +10,9 @@
 // Corpus: ../shared/golden/tokenizer/golden.jsonl (3,283 real multilingual texts) when present, else text made
 // from the repo's vocabulary. Then the long strings: time for 256 K, 512 K and 1 M UTF-16 units of prose, of one giant
 // word, of CJK and of accented letters with combining marks (time per MB must stay flat: linear time). A full
-// garbage collection runs before each long-string timing so that earlier garbage does not land on one size.
+// garbage collection runs before each long-string timing so that earlier garbage does not land on one size. What
+// still varies between sizes is V8 collecting the result itself (a 1 MB text gives up to a million [start, end]
+// offset arrays); the tokenizer's own work is a single pass.
 //
 // Single-threaded: the Rust side is pinned with TOKENIZERS_PARALLELISM=false RAYON_NUM_THREADS=1 (set before it
 // loads). The machine may be shared: compare the ratios of one run, not absolute numbers across runs.
@@ -80,6 +82,41 @@ let tokens = 0;
 for (const t of texts) tokens += ours.encode(t).inputIds.length;
 const chars = texts.reduce((n, t) => n + t.length, 0);
 
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+// ---- long strings: linear time (measured first, before the peers load and fill the heap) -------------------------
+const prose = texts.join(' ');
+const make = (unit, bytes) => {
+  let s = unit;
+  while (s.length < bytes) s += s;
+  return s.slice(0, bytes);
+};
+const kinds = {
+  prose: (n) => make(prose + ' ', n),
+  'one word (no spaces)': (n) => make('abcdefghij', n),
+  'CJK ideographs': (n) => make('一丁七万丈三上下不与', n),
+  'accents + marks': (n) => make('e\u0301a\u0308\u0316 ', n),
+};
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc');
+const long = [];
+for (const [kind, gen] of Object.entries(kinds)) {
+  for (const size of [256 * 1024, 512 * 1024, 1024 * 1024]) {
+    const s = gen(size);
+    ours.encode(s); // warm-up
+    const times = [];
+    let n = 0;
+    for (let r = 0; r < 3; r++) {
+      gc();
+      const t0 = performance.now();
+      n = ours.encode(s).inputIds.length;
+      times.push(performance.now() - t0);
+    }
+    const ms = median(times);
+    long.push({ kind, units: s.length, ids: n, ms, msPerMB: ms / (s.length / (1024 * 1024)) });
+  }
+}
+
 // ---- peers ----------------------------------------------------------------------------------------------------
 const peers = {};
 try {
@@ -107,7 +144,6 @@ try {
 }
 
 // ---- measurement ----------------------------------------------------------------------------------------------
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 async function measure(fn) {
   await fn(); // warm-up (JIT, caches)
   const times = [];
@@ -164,39 +200,6 @@ if (peers.tjs) {
 const oneByOne = (impl) => rows.find((r) => r.impl.startsWith(impl) && r.call.includes('one by one'))?.tokensPerSec;
 const best = Math.max(oneByOne('tokenizers') ?? 0, oneByOne('transformers.js') ?? 0);
 const ratio = best > 0 ? oneByOne('wasmbert') / best : undefined;
-
-// ---- long strings: linear time ----------------------------------------------------------------------------------
-const prose = texts.join(' ');
-const make = (unit, bytes) => {
-  let s = unit;
-  while (s.length < bytes) s += s;
-  return s.slice(0, bytes);
-};
-const kinds = {
-  prose: (n) => make(prose + ' ', n),
-  'one word (no spaces)': (n) => make('abcdefghij', n),
-  'CJK ideographs': (n) => make('一丁七万丈三上下不与', n),
-  'accents + marks': (n) => make('e\u0301a\u0308\u0316 ', n),
-};
-v8.setFlagsFromString('--expose-gc');
-const gc = vm.runInNewContext('gc');
-const long = [];
-for (const [kind, gen] of Object.entries(kinds)) {
-  for (const size of [256 * 1024, 512 * 1024, 1024 * 1024]) {
-    const s = gen(size);
-    ours.encode(s); // warm-up
-    const times = [];
-    let n = 0;
-    for (let r = 0; r < 3; r++) {
-      gc();
-      const t0 = performance.now();
-      n = ours.encode(s).inputIds.length;
-      times.push(performance.now() - t0);
-    }
-    const ms = median(times);
-    long.push({ kind, units: s.length, ids: n, ms, msPerMB: ms / (s.length / (1024 * 1024)) });
-  }
-}
 
 if (asJson) {
   process.stdout.write(JSON.stringify({ corpus: corpusName, chars, tokens, node: process.version, rounds: ROUNDS, rows, ratioOneByOneVsBestPeer: ratio, long }, null, 2) + '\n');
