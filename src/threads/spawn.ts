@@ -1,5 +1,7 @@
-// Starting one worker, per platform: node:worker_threads in Node; the Web Worker API in browsers, Deno
-// and Bun. The node: import is dynamic and behind the runtime check, so browser bundles never load it.
+// Starting one worker, per platform: node:worker_threads where the runtime has it (Node, Deno 2, Bun:
+// its workers can be unref'd, so an undisposed pool never keeps the process alive; Deno's Web Workers
+// cannot be), the Web Worker API elsewhere (browsers). The node: import is dynamic and behind the runtime
+// check, so browser bundles never load it.
 import { RuntimeError } from '../errors.js';
 import { nodeWorkerSource, webWorkerSource, type WorkerInit } from './worker.js';
 
@@ -17,6 +19,8 @@ export interface PoolWorker {
 interface WebWorkerLike {
   postMessage(m: unknown): void;
   terminate(): void;
+  /** Bun's Web Workers have it */
+  unref?(): void;
   onmessage: ((e: { data: WorkerMessage }) => void) | null;
   onerror: ((e: { message?: string; preventDefault?(): void }) => void) | null;
 }
@@ -27,18 +31,32 @@ function isNode(): boolean {
   return typeof p?.versions?.node === 'string';
 }
 
+function hasWebWorker(): boolean {
+  return typeof (globalThis as { Worker?: unknown }).Worker === 'function';
+}
+
 /** Where workers can be started here, and how. */
 export function workerKind(): 'node' | 'web' | undefined {
-  // Node has no global Worker; Deno and Bun have both and their Web Workers are the native API.
-  if (typeof (globalThis as { Worker?: unknown }).Worker === 'function') return 'web';
   if (isNode()) return 'node';
+  if (hasWebWorker()) return 'web';
   return undefined;
 }
 
+async function nodeWorkerThreads(): Promise<typeof import('node:worker_threads') | undefined> {
+  try {
+    return await import('node:worker_threads');
+  } catch {
+    // a browser bundle with a `process` polyfill claiming to be Node
+    return undefined;
+  }
+}
+
 export async function spawnWorker(name: string): Promise<PoolWorker> {
-  const kind = workerKind();
-  if (kind === 'node') {
-    const { Worker } = await import('node:worker_threads');
+  let kind = workerKind();
+  const wt = kind === 'node' ? await nodeWorkerThreads() : undefined;
+  if (kind === 'node' && !wt) kind = hasWebWorker() ? 'web' : undefined;
+  if (kind === 'node' && wt) {
+    const { Worker } = wt;
     const w = new Worker(nodeWorkerSource(), { eval: true, name });
     let exited = false;
     return {
@@ -81,7 +99,9 @@ export async function spawnWorker(name: string): Promise<PoolWorker> {
           f({ type: 'error', message: `${name} failed: ${e.message ?? 'error event'}` });
         };
       },
-      unref() {},
+      unref() {
+        w.unref?.();
+      },
       async terminate() {
         w.terminate();
         URL.revokeObjectURL(url);
