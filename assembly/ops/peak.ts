@@ -1,80 +1,95 @@
-// Peak-throughput probes for the benchmark's "% of peak": register-only loops of CHAINS independent
-// f32x4 chains, no memory traffic (the FMA probe: acc = acc·a + b; the mul+add probe: see below). 12 chains cover FMA latency × ports on
-// current x86 and Arm cores (4-cycle latency × 2 ports needs ≥ 8) and still fit the 16 xmm registers
-// V8 allocates (12 accumulators + a + b). FLOPs = iters × 12 chains × 8 (a multiply and an add on 4 lanes).
-// The result folds every accumulator, so no chain can be removed as dead code; a and b come from the
-// argument, so nothing folds at compile time.
+// Peak-throughput probes for the benchmark's "% of peak": loops of independent f32x4 chains with no
+// memory traffic beyond one 32-byte operand block that stays in L1.
+//
+// Why the operands come from memory (p) and are re-read every iteration: with operands built inside
+// the function (f32x4.splat of an argument), V8 re-materializes the splats inside the loop (Node 24) or
+// spills, and the FMA probe read 25–39 GFLOP/s on a Zen 3 core whose GEMM runs at 46+; a probe that
+// reads low makes a GEMM look faster than the machine (105–190% "of peak"). A v128.load per operand and
+// iteration is one load µop each (three load ports on current cores, nothing else wants them here) and
+// gives the engine nothing to hoist or rebuild. Nothing folds at compile time either: the values are
+// whatever the caller wrote.
+//
+// Register budget: at most 12 live v128 in either loop (x64 V8 allocates xmm0–xmm14; the 4×8 GEMM tile
+// uses 8 accumulators + 2 B vectors + a broadcast A), so neither probe can spill where the GEMM does not.
+//
+// Operand block at p (32 bytes, 16-byte aligned preferred): a = f32x4 at p, b = f32x4 at p + 16.
+// The caller should write a = 1.0 and b = 0.0 in every lane (peak_fill in bench/): the FMA chains then
+// stay at their starting values (c·1 + 0 = c), the squaring chains at 1, so nothing overflows or goes
+// subnormal (subnormal arithmetic is ~100× slower on x86 and would read as a low peak).
+// FLOPs: iters × peak_chains(0) × 8 (FMA probe), iters × peak_chains(1) × 8 (mul+add probe).
 
 // @ts-ignore: decorator
-@inline const CHAINS = 12;
+@inline const FMA_CHAINS = 10;
+// @ts-ignore: decorator
+@inline const MULADD_PAIRS = 6;
 
-/** relaxed_madd chains (the GEMM's instruction); on the SIMD128 build this is peak_muladd's loop. */
-export function peak_fma_f32x4(iters: i32): f32 {
-  const a = f32x4.splat(<f32>1.0 - <f32>1e-7 * <f32>((iters & 1) | 1));
-  const b = f32x4.splat(<f32>1e-7 * <f32>((iters & 3) | 1));
-  let c0 = f32x4.splat(0.0), c1 = f32x4.splat(0.1), c2 = f32x4.splat(0.2), c3 = f32x4.splat(0.3);
-  let c4 = f32x4.splat(0.4), c5 = f32x4.splat(0.5), c6 = f32x4.splat(0.6), c7 = f32x4.splat(0.7);
-  let c8 = f32x4.splat(0.8), c9 = f32x4.splat(0.9), c10 = f32x4.splat(1.0), c11 = f32x4.splat(1.1);
+/**
+ * relaxed_madd chains (the relaxed GEMM's instruction) on the relaxed build; mul + add on SIMD128.
+ * 10 chains c = c·a + b: FMA latency × ports is 4 × 2 = 8 on Zen 3/4 and Intel since Skylake, 5 × 2 on
+ * Zen 2, so 10 cover all of them; 10 accumulators + a + b = 12 live. (Measured on Zen 3, Node 20 and 24:
+ * 12 chains with 14 live run no faster.)
+ */
+export function peak_fma_f32x4(iters: i32, p: usize): f32 {
+  let c0 = v128.load(p), c1 = c0, c2 = c0, c3 = c0, c4 = c0;
+  let c5 = c0, c6 = c0, c7 = c0, c8 = c0, c9 = c0;
   for (let i = 0; i < iters; i++) {
+    const a = v128.load(p);
+    const b = v128.load(p, 16);
     if (ASC_FEATURE_RELAXED_SIMD) {
       c0 = f32x4.relaxed_madd(c0, a, b); c1 = f32x4.relaxed_madd(c1, a, b);
       c2 = f32x4.relaxed_madd(c2, a, b); c3 = f32x4.relaxed_madd(c3, a, b);
       c4 = f32x4.relaxed_madd(c4, a, b); c5 = f32x4.relaxed_madd(c5, a, b);
       c6 = f32x4.relaxed_madd(c6, a, b); c7 = f32x4.relaxed_madd(c7, a, b);
       c8 = f32x4.relaxed_madd(c8, a, b); c9 = f32x4.relaxed_madd(c9, a, b);
-      c10 = f32x4.relaxed_madd(c10, a, b); c11 = f32x4.relaxed_madd(c11, a, b);
     } else {
+      // latency-bound as written (a mul→add chain is twice an FMA's latency): the SIMD128 build's
+      // ceiling is peak_muladd_f32x4, which the benchmark uses there
       c0 = f32x4.add(f32x4.mul(c0, a), b); c1 = f32x4.add(f32x4.mul(c1, a), b);
       c2 = f32x4.add(f32x4.mul(c2, a), b); c3 = f32x4.add(f32x4.mul(c3, a), b);
       c4 = f32x4.add(f32x4.mul(c4, a), b); c5 = f32x4.add(f32x4.mul(c5, a), b);
       c6 = f32x4.add(f32x4.mul(c6, a), b); c7 = f32x4.add(f32x4.mul(c7, a), b);
       c8 = f32x4.add(f32x4.mul(c8, a), b); c9 = f32x4.add(f32x4.mul(c9, a), b);
-      c10 = f32x4.add(f32x4.mul(c10, a), b); c11 = f32x4.add(f32x4.mul(c11, a), b);
     }
   }
-  return fold(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+  const s = f32x4.add(
+    f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7))),
+    f32x4.add(c8, c9),
+  );
+  return hsum(s);
 }
 
 /**
- * mul + add (two roundings): the SIMD128 build's GEMM instruction mix. A mul→add chain has twice an
- * FMA's latency, so 12 of them would measure latency, not throughput; instead 6 multiply chains
- * x = x·a feed 6 add chains s = s + x, unrolled twice: per trip 12 f32x4.mul + 12 f32x4.add, the
- * same iters × 12 × 8 FLOPs as the FMA probe, in 12 registers + a. (On cores with separate add and
- * multiply pipes, such as AMD Zen, this reaches the FMA probe's FLOP rate, and it should: it is the
- * ceiling for a mul+add GEMM.)
+ * Separate multiplies and adds (two roundings): the SIMD128 build's GEMM instruction mix, where the
+ * products are off the accumulator chain. 6 multiply chains x = x·x feed 6 add chains s = s + x: per
+ * trip 6 f32x4.mul + 6 f32x4.add, 6 × 8 = 48 FLOPs, in exactly 12 live v128 (squaring needs no
+ * operand register; the caller's a = 1.0 keeps x at 1). 6 chains per op cover latency 3 × 2 pipes (Zen's
+ * separate FMUL and FADD pipes) and 4 × 2 (Intel, where both share ports 0/1 and the probe is
+ * port-bound). On Zen this reaches about the FMA probe's FLOP rate, on Intel about half: either way it
+ * is the ceiling of a mul+add GEMM on that core.
  */
-export function peak_muladd_f32x4(iters: i32): f32 {
-  const a = f32x4.splat(<f32>1.0 - <f32>1e-7 * <f32>((iters & 1) | 1));
-  let x0 = f32x4.splat(1.0), x1 = f32x4.splat(1.1), x2 = f32x4.splat(1.2);
-  let x3 = f32x4.splat(1.3), x4 = f32x4.splat(1.4), x5 = f32x4.splat(1.5);
-  let s0 = f32x4.splat(0.0), s1 = f32x4.splat(0.1), s2 = f32x4.splat(0.2);
-  let s3 = f32x4.splat(0.3), s4 = f32x4.splat(0.4), s5 = f32x4.splat(0.5);
+export function peak_muladd_f32x4(iters: i32, p: usize): f32 {
+  let x0 = v128.load(p), x1 = x0, x2 = x0, x3 = x0, x4 = x0, x5 = x0;
+  let s0 = v128.load(p, 16), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0;
   for (let i = 0; i < iters; i++) {
-    x0 = f32x4.mul(x0, a); x1 = f32x4.mul(x1, a); x2 = f32x4.mul(x2, a);
-    x3 = f32x4.mul(x3, a); x4 = f32x4.mul(x4, a); x5 = f32x4.mul(x5, a);
-    s0 = f32x4.add(s0, x0); s1 = f32x4.add(s1, x1); s2 = f32x4.add(s2, x2);
-    s3 = f32x4.add(s3, x3); s4 = f32x4.add(s4, x4); s5 = f32x4.add(s5, x5);
-    x0 = f32x4.mul(x0, a); x1 = f32x4.mul(x1, a); x2 = f32x4.mul(x2, a);
-    x3 = f32x4.mul(x3, a); x4 = f32x4.mul(x4, a); x5 = f32x4.mul(x5, a);
+    x0 = f32x4.mul(x0, x0); x1 = f32x4.mul(x1, x1); x2 = f32x4.mul(x2, x2);
+    x3 = f32x4.mul(x3, x3); x4 = f32x4.mul(x4, x4); x5 = f32x4.mul(x5, x5);
     s0 = f32x4.add(s0, x0); s1 = f32x4.add(s1, x1); s2 = f32x4.add(s2, x2);
     s3 = f32x4.add(s3, x3); s4 = f32x4.add(s4, x4); s5 = f32x4.add(s5, x5);
   }
-  return fold(x0, x1, x2, x3, x4, x5, s0, s1, s2, s3, s4, s5);
+  const x = f32x4.add(f32x4.add(f32x4.add(x0, x1), f32x4.add(x2, x3)), f32x4.add(x4, x5));
+  const s = f32x4.add(f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3)), f32x4.add(s4, s5));
+  return hsum(f32x4.add(x, s));
 }
 
-/** Number of independent chains in both probes (the benchmark's FLOP count uses it). */
-export function peak_chains(): i32 {
-  return CHAINS;
+/**
+ * Independent f32x4 multiply-add pairs per iteration of a probe: probe 0 = peak_fma_f32x4 (10 chains),
+ * 1 = peak_muladd_f32x4 (6 multiplies + 6 adds). FLOPs = iters × peak_chains(probe) × 8.
+ */
+export function peak_chains(probe: i32): i32 {
+  return probe == 0 ? FMA_CHAINS : MULADD_PAIRS;
 }
 
 // @ts-ignore: decorator
-@inline function fold(
-  c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128,
-  c6: v128, c7: v128, c8: v128, c9: v128, c10: v128, c11: v128,
-): f32 {
-  const s = f32x4.add(
-    f32x4.add(f32x4.add(f32x4.add(c0, c1), f32x4.add(c2, c3)), f32x4.add(f32x4.add(c4, c5), f32x4.add(c6, c7))),
-    f32x4.add(f32x4.add(c8, c9), f32x4.add(c10, c11)),
-  );
+@inline function hsum(s: v128): f32 {
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
 }

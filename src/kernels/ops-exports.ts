@@ -27,10 +27,14 @@ export interface OpsExports {
   bias_add_f32(m: number, n: number, x: number, ldx: number, bias: number): void;
   /** y = x (memmove semantics). */
   copy_f32(n: number, x: number, y: number): void;
-  /** Register-only f32x4 FMA chains (mul+add on the SIMD128 build); FLOPs = iters·peak_chains()·8. */
-  peak_fma_f32x4(iters: number): number;
-  /** Register-only f32x4 mul+add chains; FLOPs = iters·peak_chains()·8. */
-  peak_muladd_f32x4(iters: number): number;
-  /** Independent accumulator chains in the peak probes (12). */
-  peak_chains(): number;
+  /**
+   * Peak probe: 10 independent f32x4 relaxed_madd chains (mul+add on the SIMD128 build) over the
+   * operands a = f32x4 at p, b = f32x4 at p + 16 (32 bytes; write a = 1, b = 0). Register-only apart
+   * from re-reading those 32 bytes each iteration. FLOPs = iters·peak_chains(0)·8.
+   */
+  peak_fma_f32x4(iters: number, p: number): number;
+  /** Peak probe: 6 f32x4 multiply chains feeding 6 add chains, x0 = a at p; FLOPs = iters·peak_chains(1)·8. */
+  peak_muladd_f32x4(iters: number, p: number): number;
+  /** Multiply-add pairs per iteration: probe 0 = peak_fma_f32x4 (10), 1 = peak_muladd_f32x4 (6). */
+  peak_chains(probe: number): number;
 }
