@@ -90,7 +90,8 @@ function bertNormalizer(n: unknown): Record<string, unknown> | undefined {
 export async function readCheckpointTokenizer(folder: string): Promise<WbinTokenizer> {
   const tcPath = join(folder, 'tokenizer_config.json');
   const tjPath = join(folder, 'tokenizer.json');
-  const tc = (await readJson(tcPath, false)) ?? {};
+  const tcRaw = await readJson(tcPath, false);
+  const tc = tcRaw ?? {};
   const tj = await readJson(tjPath, false);
   let vocab: string[] | undefined;
   try {
@@ -118,7 +119,10 @@ export async function readCheckpointTokenizer(folder: string): Promise<WbinToken
       vocab[id as number] = tok;
     }
   }
-  const norm = tj ? bertNormalizer(tj.normalizer) : undefined;
+  // BertTokenizerFast.__init__ rebuilds the normalizer from tokenizer_config.json's values — with ITS defaults
+  // (do_lower_case true, strip_accents null, tokenize_chinese_chars true) for keys the file leaves out — so
+  // when that file exists, tokenizer.json's normalizer settings do not count at all.
+  const norm = tj && tcRaw === undefined ? bertNormalizer(tj.normalizer) : undefined;
   const options: Record<string, unknown> = {};
   const bool = (a: unknown, b: unknown, dflt: boolean) => (typeof a === 'boolean' ? a : typeof b === 'boolean' ? b : dflt);
   options.doLowerCase = bool(tc.do_lower_case, norm?.lowercase, true);
