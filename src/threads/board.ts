@@ -16,7 +16,8 @@
 // left to claim. Waking a sleeping thread costs 50-500 µs on a virtual machine, longer than many jobs.
 //
 // Broadcast jobs (every thread runs the calls once, for per-instance state) are the exception: there the
-// caller waits for every worker (DONE = workers). BCAST holds the generation of the broadcast job.
+// caller waits for every worker (DONE = workers). GEN's low bit says which kind a job is (even: tasks,
+// odd: broadcast), so the kind can never be read from a different job than the generation.
 //
 // Everything here is plain data and pure functions with no imports and no closures: `runTasks` is also
 // serialized into the worker's source (src/threads/worker.ts), so the calling thread and the workers run
@@ -24,7 +25,7 @@
 
 /** Control word indices (Int32 slots at the start of the board). */
 export interface Slots {
-  /** job generation: bumped once per job; idle workers Atomics.wait on it */
+  /** job generation: changes once per job, low bit 1 for a broadcast; idle workers Atomics.wait on it */
   readonly gen: number;
   /** limit << 16 | next task */
   readonly claim: number;
@@ -32,8 +33,6 @@ export interface Slots {
   readonly cpt: number;
   /** tasks finished in the current job (the caller waits on it) */
   readonly fin: number;
-  /** the generation of the current broadcast job (0 = none has run) */
-  readonly bcast: number;
   /** workers that ran the current broadcast job */
   readonly done: number;
   /** workers in the pool */
@@ -67,7 +66,7 @@ export interface Layout {
 }
 
 export function boardLayout(capacity: number): Layout {
-  const slots: Slots = { gen: 0, claim: 1, cpt: 2, fin: 3, bcast: 4, done: 5, workers: 6, quit: 7, error: 8, errorLen: 9 };
+  const slots: Slots = { gen: 0, claim: 1, cpt: 2, fin: 3, done: 4, workers: 5, quit: 6, error: 7, errorLen: 8 };
   // 16 control words = 64 bytes: the hot words share one cache line, the call table starts on the next.
   const ctlWords = 16;
   const argc = 12;

@@ -28,9 +28,10 @@ export interface PoolOptions {
    */
   readonly spinUs?: number;
   /**
-   * Longest wait for the workers to report one job before the pool gives up and reports them stalled
-   * (default 60 s, far beyond any one job): a worker killed by the host (out of memory) must not hang
-   * the caller forever, and the caller's own event loop cannot see its 'exit' while it blocks here.
+   * Longest wait for a job's last tasks (or, in a broadcast, the workers) before the pool gives up and
+   * reports them stalled (default 60 s, far beyond any one task): a worker killed by the host (out of
+   * memory) in the middle of a task must not hang the caller forever, and the caller's own event loop
+   * cannot see its 'exit' while it blocks here.
    */
   readonly stallMs?: number;
 }
@@ -126,8 +127,8 @@ export class WorkerPool {
     const pool = new WorkerPool(workers, board, names, exports, opts.scratch[0], spinUs, opts.stallMs ?? 60_000);
     for (const w of workers) {
       w.unref();
-      // Replaces the start-up listener's effect: a worker failing later marks the pool broken; the next
-      // job then throws instead of waiting for a worker that will never report.
+      // A worker failing later marks the pool broken: the next job throws rather than run on fewer threads
+      // than it claims (or wait, in a broadcast, for a worker that will never report).
       w.listen((m) => {
         if (m.type === 'error' && !pool.disposed) pool.broken ??= m.message;
       });
@@ -195,17 +196,17 @@ export class WorkerPool {
       Atomics.store(ctl, S.fin, 0);
       let slot: number = S.fin;
       let target = ntasks;
+      // GEN's low bit is the job's kind (board.ts): even for task jobs, odd for broadcasts.
+      const next = ((Atomics.load(ctl, S.gen) >> 1) + 1) << 1;
       if (broadcast) {
         Atomics.store(ctl, S.done, 0);
-        const g = (Atomics.load(ctl, S.gen) + 1) | 0;
-        Atomics.store(ctl, S.bcast, g);
-        Atomics.store(ctl, S.gen, g);
+        Atomics.store(ctl, S.gen, next | 1);
         slot = S.done;
         target = W;
       } else {
         // Publishing the claim word (seq-cst, after the table) is what opens the job.
         Atomics.store(ctl, S.claim, ntasks << 16);
-        Atomics.add(ctl, S.gen, 1);
+        Atomics.store(ctl, S.gen, next);
       }
       Atomics.notify(ctl, S.gen);
       runTasks(this.b, this.fns, 0, this.scratch0, broadcast);
@@ -241,7 +242,7 @@ export class WorkerPool {
     this.disposed = true;
     const { ctl, layout } = this.b;
     Atomics.store(ctl, layout.slots.quit, 1);
-    Atomics.add(ctl, layout.slots.gen, 1);
+    Atomics.store(ctl, layout.slots.gen, ((Atomics.load(ctl, layout.slots.gen) >> 1) + 1) << 1);
     Atomics.notify(ctl, layout.slots.gen);
     await Promise.all(this.workers.map((w) => w.terminate()));
   }

@@ -83,7 +83,7 @@ export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof r
         io.exit();
         return;
       }
-      if (Atomics.load(ctl, S.bcast) === g) {
+      if (g & 1) {
         // A broadcast job: this thread runs it once (seen = g now) and reports; the caller waits for all.
         run(b, fns, init.tid, init.scratch, true);
         if (Atomics.add(ctl, S.done, 1) + 1 === ctl[S.workers]) Atomics.notify(ctl, S.done);
