@@ -122,6 +122,8 @@ describe.skipIf(!sharedAvailable() || !threadsAvailable())(`goldens with ${THREA
   }
 
   // Two mid-size cases (the big ones would double the suite's time): one thread vs the pool, to the bit.
+  // One thread loads the plain build and the pool the -mt one, so this also holds the two builds to the
+  // same bits: it fails when build/ mixes builds of different sources (npm run build:wasm rebuilds all).
   for (const name of ['seed-1', 'ragged']) {
     it(`${name}: bit-identical to one thread`, async () => {
       const c = cases.find((x) => x.name === name)!;
