@@ -21,7 +21,7 @@ export interface ThreadedCompute extends Compute {
   /** jobs dispatched to the workers so far (calls that ran on the calling thread alone are not counted) */
   readonly jobs: number;
   /**
-   * Runs one kernel call on every thread's wasm instance: module globals (gemm_tune's settings) are per
+   * Runs one kernel call on every thread's wasm instance: module globals (a tuning knob's settings) are per
    * instance, so setting them on the calling thread alone would leave the workers on the defaults.
    */
   broadcast(exportName: string, ...args: number[]): void;

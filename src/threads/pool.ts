@@ -167,7 +167,7 @@ export class WorkerPool {
 
   /**
    * Runs one call on every thread, each on its own wasm instance: for per-instance state (module
-   * globals, such as gemm_tune's settings), which a call on the calling thread alone would set only there.
+   * globals, such as a kernel tuning knob's settings), which a call on the calling thread alone would set only there.
    */
   broadcast(name: string, ...args: number[]): void {
     this.begin(1);
