@@ -3,7 +3,7 @@
 // Memory: one wasm linear memory holds the packed weights (resident: all layers; streamed: one layer
 // slot) and one activation arena sized from config × maxTokens at load time. forward() allocates nothing
 // in wasm; only the Float32Arrays handed back to the caller are new.
-import { ModelError } from '../errors.js';
+import { ModelError, RuntimeError } from '../errors.js';
 import { Arena } from '../runtime/arena.js';
 import { loadKernels, warnOnce, type Kernels } from '../runtime/wasm.js';
 import { createThreadedCompute, defaultThreadCount, threadsAvailable, type ThreadedCompute } from '../threads/compute.js';
@@ -177,37 +177,52 @@ export class Bert {
       inter: arena.alloc(4 * maxTokens * Math.max(I, H), 'intermediate'),
       scores: arena.alloc(4 * maxSeq * maxSeq, 'scores'),
     };
-    const compute: Compute =
-      threads > 1 ? await createThreadedCompute({ threads, kernels, arena, maxSeq }) : new SingleThreadCompute(k);
-    const stagingFloats = Math.max(3 * H * H, I * H, H * H) + Math.max(3 * H, I);
-    const staging = arena.alloc(4 * stagingFloats, 'staging');
-    const wordRows = streamed ? arena.alloc(4 * maxTokens * H, 'word rows') : 0;
-
-    const progress = options.onProgress ?? (() => {});
-    progress(`loading ${src.name} (${residency})`);
-    if (!streamed) await file.readTensorF32(names.word, arena.f32(word, V * H));
-    await file.readTensorF32(names.position, arena.f32(position, maxSeq * H));
-    await file.readTensorF32(names.tokenType, arena.f32(tokenType, cfg.type_vocab_size * H));
-    await file.readTensorF32(names.embLnW, arena.f32(embLn.weight, H));
-    await file.readTensorF32(names.embLnB, arena.f32(embLn.bias, H));
-    const packer = new Packer(k, arena, staging, (name, dest) => file.readTensorF32(name, dest));
-    const layers: BertLayer[] = [];
-    if (streamed) {
-      layers.push(layerAt(cfg, k, layerBase));
-    } else {
-      for (let i = 0; i < cfg.num_hidden_layers; i++) {
-        const layer = layerAt(cfg, k, layerBase + i * perLayer);
-        await packer.packLayer(i, layer);
-        layers.push(layer);
-        progress(`layer ${i + 1}/${cfg.num_hidden_layers} packed`);
+    let compute: Compute = new SingleThreadCompute(k);
+    if (threads > 1) {
+      try {
+        compute = await createThreadedCompute({ threads, kernels, arena, maxSeq });
+      } catch (e) {
+        // e.g. a page whose CSP forbids blob: workers: one thread beats no model
+        if (!(e instanceof RuntimeError)) throw e;
+        warnOnce(`${e.message}: running on one thread`);
       }
     }
-    if (poolerLin) await packer.packLinear(poolerLin, [[names.poolerW, names.poolerB]]);
+    try {
+      const stagingFloats = Math.max(3 * H * H, I * H, H * H) + Math.max(3 * H, I);
+      const staging = arena.alloc(4 * stagingFloats, 'staging');
+      const wordRows = streamed ? arena.alloc(4 * maxTokens * H, 'word rows') : 0;
 
-    const embeddings = new BertEmbeddings(word, position, tokenType, embLn);
-    const pooler = poolerLin ? new BertPooler(poolerLin) : undefined;
-    const stream = streamed ? new StreamState(file, cfg, wordRows, staging) : undefined;
-    return new Bert(cfg, tokenizer, residency, { file, kernels, arena, compute, embeddings, layers, pooler, act, stream });
+      const progress = options.onProgress ?? (() => {});
+      progress(`loading ${src.name} (${residency})`);
+      if (!streamed) await file.readTensorF32(names.word, arena.f32(word, V * H));
+      await file.readTensorF32(names.position, arena.f32(position, maxSeq * H));
+      await file.readTensorF32(names.tokenType, arena.f32(tokenType, cfg.type_vocab_size * H));
+      await file.readTensorF32(names.embLnW, arena.f32(embLn.weight, H));
+      await file.readTensorF32(names.embLnB, arena.f32(embLn.bias, H));
+      const packer = new Packer(k, arena, staging, (name, dest) => file.readTensorF32(name, dest));
+      const layers: BertLayer[] = [];
+      if (streamed) {
+        layers.push(layerAt(cfg, k, layerBase));
+      } else {
+        for (let i = 0; i < cfg.num_hidden_layers; i++) {
+          const layer = layerAt(cfg, k, layerBase + i * perLayer);
+          await packer.packLayer(i, layer);
+          layers.push(layer);
+          progress(`layer ${i + 1}/${cfg.num_hidden_layers} packed`);
+        }
+      }
+      if (poolerLin) await packer.packLinear(poolerLin, [[names.poolerW, names.poolerB]]);
+
+      const embeddings = new BertEmbeddings(word, position, tokenType, embLn);
+      const pooler = poolerLin ? new BertPooler(poolerLin) : undefined;
+      const stream = streamed ? new StreamState(file, cfg, wordRows, staging) : undefined;
+      return new Bert(cfg, tokenizer, residency, { file, kernels, arena, compute, embeddings, layers, pooler, act, stream });
+    } catch (e) {
+      // nothing half-loaded stays alive: the workers and the source go with the failed load
+      await (compute as Partial<ThreadedCompute>).dispose?.();
+      await file.source.close?.();
+      throw e;
+    }
   }
 
   /** Runs the encoder on token ids (one encoding, or a padded batch with attention masks). */
