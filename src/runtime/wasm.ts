@@ -110,8 +110,20 @@ async function readBytes(url: URL): Promise<ArrayBuffer | Uint8Array> {
 }
 
 const moduleCache = new Map<string, Promise<WebAssembly.Module>>();
+const provided = new Map<Variant, WebAssembly.Module>();
+
+/**
+ * Kernels compiled by the host, for runtimes that forbid compiling wasm from bytes (workerd, Cloudflare
+ * Workers: "Wasm code generation disallowed by embedder"), where .wasm files arrive as module imports.
+ * The 'workerd' entry (src/platform/workerd.ts) calls it; they take precedence over fetching build/.
+ */
+export function provideModules(modules: Partial<Record<Variant, WebAssembly.Module>>): void {
+  for (const [variant, module] of Object.entries(modules)) if (module) provided.set(variant as Variant, module);
+}
 
 export async function compileVariant(variant: Variant, baseUrl?: URL): Promise<WebAssembly.Module> {
+  const given = provided.get(variant);
+  if (given) return given;
   const url = wasmUrl(variant, baseUrl);
   let p = moduleCache.get(url.href);
   if (!p) {
