@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench [-- --json] [--shapes 1x16,1x128,8x128,1x512] [--threads 1,all] [--engines wasmbert,onnxruntime-web,onnxruntime-node]
-//               [--graphs fused|plain|plain,fused] [--warmup-seconds 3] [--min-seconds 3] [--min-runs 10] [--quick]
+//               [--graphs fused|plain|plain,fused] [--warmup-seconds 3] [--min-seconds 3] [--min-runs 5] [--quick]
 // wasmbert side by side with onnxruntime-web (wasm) and onnxruntime-node (native) on synthetic-base, each
 // engine in its own child process (so peak RSS is its own), at the same thread counts, warmed up the same
 // way. Peers run through ../shared/reference/ort_peer.mjs on ../shared/onnx graphs; without ../shared they are
@@ -27,7 +27,9 @@ const cores = os.availableParallelism?.() ?? os.cpus().length;
 const threadCounts = [...new Set(a.threads.split(',').map((t) => (t === 'all' ? cores : Number(t))))];
 const timing = a.quick
   ? ['--warmup-seconds', '0.5', '--min-seconds', '0.5', '--min-runs', '2', '--retries', '0']
-  : ['--warmup-seconds', a['warmup-seconds'] ?? '3', '--min-seconds', a['min-seconds'] ?? '3', '--min-runs', a['min-runs'] ?? '10'];
+  // 5 runs and 3 s per shape (medians; ort_peer.mjs's own default is 10 runs): the whole table stays under
+  // 10 minutes on 2 cores, where onnxruntime-web needs 12 s per 8×128 run.
+  : ['--warmup-seconds', a['warmup-seconds'] ?? '3', '--min-seconds', a['min-seconds'] ?? '3', '--min-runs', a['min-runs'] ?? '5', '--retries', '1'];
 const shapes = a.quick && a.shapes === '1x16,1x128,8x128,1x512' ? '1x16,1x128' : a.shapes;
 
 const { folder, wbin } = await ensureSynthetic('synthetic-base', { onProgress: log });
