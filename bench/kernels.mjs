@@ -9,6 +9,7 @@
 // Warm-up matters: V8 compiles wasm with Liftoff first and tiers a function up to TurboFan only on a
 // later call (no on-stack replacement), so each kernel is called many times on its own shape before
 // anything is timed.
+import { measurePeak } from './lib/peak.mjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -58,35 +59,10 @@ function random(n, lo = -1, hi = 1) {
   return p;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Peak: f32x4 chains over a 32-byte operand block that JS writes first (a = 1, b = 0: the chains stay
-// at normal numbers; assembly/ops/peak.ts says why the probes re-read it from memory). FLOPs =
-// iters × peak_chains(probe) × 8. Best of several timed calls, not the median: noise (another process
-// on the core, a timer interrupt) only ever slows a register-bound loop, so the fastest call is the
-// closest to the hardware's rate. Measured before and after the kernels and the higher taken, so a
-// core that clocks up under sustained load is not measured cold.
-const peakOperands = arena.alloc(32);
-f32(peakOperands, 8).set([1, 1, 1, 1, 0, 0, 0, 0]);
-function measurePeak(fn, probe) {
-  const flopsPerIter = e.peak_chains(probe) * 8;
-  for (let i = 0; i < 300; i++) fn(1000, peakOperands); // tier up (no OSR for wasm: many short calls)
-  let iters = 1 << 16;
-  for (;;) {
-    const t = performance.now();
-    fn(iters, peakOperands);
-    if (performance.now() - t > (QUICK ? 5 : 20) || iters > 1 << 28) break;
-    iters *= 2;
-  }
-  let best = Infinity;
-  for (let r = 0; r < (QUICK ? 3 : 15); r++) {
-    const t = performance.now();
-    fn(iters, peakOperands);
-    best = Math.min(best, performance.now() - t);
-  }
-  return (iters * flopsPerIter) / (best * 1e6);
-}
-let peakFma = measurePeak(e.peak_fma_f32x4, 0);
-let peakMulAdd = measurePeak(e.peak_muladd_f32x4, 1);
+// Peak (bench/lib/peak.mjs): measured before and after the kernels and the higher taken, so a core that
+// clocks up under sustained load is not measured cold.
+let peakFma = measurePeak(e, arena, 0, QUICK);
+let peakMulAdd = measurePeak(e, arena, 1, QUICK);
 // The relaxed build's GEMM issues relaxed_madd: its ceiling is the FMA peak; SIMD128 does mul+add.
 const relaxed = k.variant.startsWith('relaxed');
 
@@ -230,8 +206,8 @@ try {
 const t0 = performance.now();
 for (const { fn, warmCalls } of meta.values()) for (let i = 0; i < warmCalls; i++) fn();
 await bench.run();
-peakFma = Math.max(peakFma, measurePeak(e.peak_fma_f32x4, 0));
-peakMulAdd = Math.max(peakMulAdd, measurePeak(e.peak_muladd_f32x4, 1));
+peakFma = Math.max(peakFma, measurePeak(e, arena, 0, QUICK));
+peakMulAdd = Math.max(peakMulAdd, measurePeak(e, arena, 1, QUICK));
 const peakGflops = relaxed ? peakFma : peakMulAdd;
 
 const copyMs = new Map(); // shape → copy_f32 median

@@ -1,0 +1,28 @@
+// The f32x4 peak of this CPU under this runtime, measured in the same run as what it scales: chains over a
+// 32-byte operand block that JS writes first (a = 1, b = 0: the chains stay at normal numbers;
+// assembly/ops/peak.ts says why the probes re-read it from memory). FLOPs = iters × peak_chains(probe) × 8.
+// Best of several timed calls, not the median: noise (another process on the core, a timer interrupt) only
+// ever slows a register-bound loop, so the fastest call is the closest to the hardware's rate.
+
+/** probe 0: peak_fma_f32x4 (relaxed_madd; mul+add in the SIMD128 build), 1: peak_muladd_f32x4. GFLOP/s. */
+export function measurePeak(e, arena, probe, quick = false) {
+  const operands = arena.alloc(32);
+  new Float32Array(arena.memory.buffer, operands, 8).set([1, 1, 1, 1, 0, 0, 0, 0]);
+  const fn = probe === 0 ? e.peak_fma_f32x4 : e.peak_muladd_f32x4;
+  const flopsPerIter = e.peak_chains(probe) * 8;
+  for (let i = 0; i < 300; i++) fn(1000, operands); // tier up (no OSR for wasm: many short calls)
+  let iters = 1 << 16;
+  for (;;) {
+    const t = performance.now();
+    fn(iters, operands);
+    if (performance.now() - t > (quick ? 5 : 20) || iters > 1 << 28) break;
+    iters *= 2;
+  }
+  let best = Infinity;
+  for (let r = 0; r < (quick ? 3 : 15); r++) {
+    const t = performance.now();
+    fn(iters, operands);
+    best = Math.min(best, performance.now() - t);
+  }
+  return (iters * flopsPerIter) / (best * 1e6);
+}
