@@ -70,6 +70,52 @@ export interface HttpSourceOptions {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Copies a reply body into dest; returns the bytes received. Where the body is a byte stream it reads
+ * through one reused 64 KiB buffer (a BYOB reader): a streamed model pulls every layer through here on every
+ * forward, and one fresh chunk per network read is hundreds of MB of garbage per forward, which an edge
+ * worker's 128 MB isolate holds until the collector runs. Throws a plain Error (retry) on a body longer
+ * than asked for.
+ */
+async function readBody(body: ReadableStream<Uint8Array>, length: number, dest: Uint8Array): Promise<number> {
+  let byob: ReadableStreamBYOBReader | undefined;
+  try {
+    byob = body.getReader({ mode: 'byob' });
+  } catch {
+    byob = undefined; // not a byte stream
+  }
+  let got = 0;
+  if (byob) {
+    let scratch = new Uint8Array(Math.max(1, Math.min(length, 1 << 16)));
+    for (;;) {
+      // one byte past `length` is asked for at the end, to tell "done" from "longer than asked"
+      const want = Math.min(scratch.length, Math.max(1, length - got));
+      const { done, value } = await byob.read(scratch.subarray(0, want));
+      if (value) scratch = new Uint8Array(value.buffer); // the read transferred it: take it back
+      if (done) break;
+      if (got + value.length > length) {
+        await byob.cancel();
+        throw new Error(`reply body longer than the ${length} bytes asked for`);
+      }
+      dest.set(value, got);
+      got += value.length;
+    }
+    return got;
+  }
+  const reader = body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    if (got + value.length > length) {
+      await reader.cancel();
+      throw new Error(`reply body longer than the ${length} bytes asked for`);
+    }
+    dest.set(value, got);
+    got += value.length;
+  }
+  return got;
+}
+
 /** Parses `Content-Range: bytes a-b/total`. */
 function contentRange(v: string | null): { start: number; end: number; total: number | undefined } | undefined {
   const m = v && /^bytes\s+(\d+)-(\d+)\/(\d+|\*)$/i.exec(v.trim());
@@ -112,18 +158,7 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
       throw new Error(`206 reply with Content-Range ${JSON.stringify(res.headers.get('content-range'))} for bytes ${offset}-${offset + length - 1}`);
     }
     if (!res.body) throw new Error('206 reply without a body');
-    const reader = res.body.getReader();
-    let got = 0;
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      if (got + value.length > length) {
-        await reader.cancel();
-        throw new Error(`reply body longer than the ${length} bytes asked for`);
-      }
-      dest.set(value, got);
-      got += value.length;
-    }
+    const got = await readBody(res.body, length, dest);
     if (got !== length) throw new Error(`connection ended after ${got} of ${length} bytes`);
     return cr.total;
   }
