@@ -18,6 +18,7 @@ import { loadKernels, type Kernels } from '../src/runtime/wasm.js';
 import { Arena } from '../src/runtime/arena.js';
 import { ROOT } from './shared.js';
 import { activation64, dotErrorBound, gemm64, KC, matmulNN64, matmulNT64, U32, type Activation } from './reference/gemm.js';
+import { HAVE_ONNX, ONNX_NODE, readNode, readTensor } from './reference/onnx.js';
 
 /** Deterministic uniform [lo, hi) (mulberry32): failures reproduce. */
 function rng(seed: number): (lo?: number, hi?: number) => number {
@@ -405,83 +406,10 @@ describe('generated tile kernels', () => {
 // Gemm (alpha, beta, transA, transB, every bias broadcast) through the packed GEMM, MatMul 2d/3d/4d
 // through both attention matmuls. An independent check of the semantics. Soft: skipped with one line
 // where the package is absent.
-const ONNX_NODE = '/usr/share/libonnx-testdata/data/node';
-const HAVE_ONNX = existsSync(ONNX_NODE);
 if (!HAVE_ONNX) process.stderr.write(`wasmbert tests: ${ONNX_NODE} not found (apt-get install libonnx-testdata): skipping ONNX Gemm/MatMul vectors\n`);
 
-/** The fields of one protobuf message: [field number, varint | bytes]. */
-function protoFields(buf: Uint8Array): [number, bigint | Uint8Array][] {
-  const out: [number, bigint | Uint8Array][] = [];
-  let p = 0;
-  const varint = (): bigint => {
-    let v = 0n;
-    for (let shift = 0n; ; shift += 7n) {
-      const b = buf[p++];
-      v |= BigInt(b & 0x7f) << shift;
-      if (b < 0x80) return v;
-    }
-  };
-  while (p < buf.length) {
-    const key = Number(varint());
-    const wire = key & 7;
-    const field = key >>> 3;
-    if (wire === 0) out.push([field, BigInt.asIntN(64, varint())]);
-    else if (wire === 2) {
-      const n = Number(varint());
-      out.push([field, buf.subarray(p, p + n)]);
-      p += n;
-    } else if (wire === 5 || wire === 1) {
-      const n = wire === 5 ? 4 : 8;
-      out.push([field, buf.subarray(p, p + n)]);
-      p += n;
-    } else throw new Error(`protobuf: wire type ${wire} at byte ${p}`);
-  }
-  return out;
-}
-
-/** A float TensorProto: dims (field 1, plain or packed varints), float_data (4, packed) or raw_data (9). */
-function onnxTensor(file: string): { dims: number[]; data: Float32Array } {
-  const dims: number[] = [];
-  let data: Float32Array | undefined;
-  for (const [f, v] of protoFields(new Uint8Array(readFileSync(file)))) {
-    if (f === 1 && typeof v === 'bigint') dims.push(Number(v));
-    else if (f === 1 && v instanceof Uint8Array) {
-      let x = 0, shift = 0;
-      for (const b of v) {
-        x += (b & 0x7f) * 2 ** shift;
-        shift += 7;
-        if (b < 0x80) { dims.push(x); x = 0; shift = 0; }
-      }
-    } else if (f === 2 && v !== 1n) throw new Error(`${file}: not a float tensor (data_type ${v})`);
-    else if ((f === 4 || f === 9) && v instanceof Uint8Array) data = new Float32Array(v.slice().buffer);
-  }
-  const count = dims.reduce((a, d) => a * d, 1);
-  if (!data || data.length !== count) throw new Error(`${file}: expected ${count} floats, read ${data?.length ?? 0}`);
-  return { dims, data };
-}
-
 /** The int and float attributes of the single node of an ONNX test model. */
-function onnxAttrs(dir: string): Map<string, number> {
-  const attrs = new Map<string, number>();
-  for (const [f, graph] of protoFields(new Uint8Array(readFileSync(join(dir, 'model.onnx'))))) {
-    if (f !== 7 || !(graph instanceof Uint8Array)) continue;
-    for (const [g, node] of protoFields(graph)) {
-      if (g !== 1 || !(node instanceof Uint8Array)) continue;
-      for (const [h, attr] of protoFields(node)) {
-        if (h !== 5 || !(attr instanceof Uint8Array)) continue;
-        let name = '';
-        let value = NaN;
-        for (const [a, av] of protoFields(attr)) {
-          if (a === 1 && av instanceof Uint8Array) name = new TextDecoder().decode(av);
-          if (a === 2 && av instanceof Uint8Array) value = new DataView(av.buffer, av.byteOffset, 4).getFloat32(0, true);
-          if (a === 3 && typeof av === 'bigint') value = Number(av);
-        }
-        attrs.set(name, value);
-      }
-    }
-  }
-  return attrs;
-}
+const onnxAttrs = (dir: string) => readNode(dir).attrs;
 
 function transpose(x: Float32Array, rows: number, cols: number): Float32Array {
   const t = new Float32Array(x.length);
@@ -518,11 +446,11 @@ describe.skipIf(!HAVE_ONNX)('ONNX Gemm / MatMul test vectors (libonnx-testdata)'
     const dir = join(ONNX_NODE, name, 'test_data_set_0');
     const attrs = onnxAttrs(join(ONNX_NODE, name));
     const alpha = attrs.get('alpha') ?? 1, beta = attrs.get('beta') ?? 1;
-    const A = onnxTensor(join(dir, 'input_0.pb'));
-    const B = onnxTensor(join(dir, 'input_1.pb'));
+    const A = readTensor(join(dir, 'input_0.pb'));
+    const B = readTensor(join(dir, 'input_1.pb'));
     const Cpath = join(dir, 'input_2.pb');
-    const C = existsSync(Cpath) ? onnxTensor(Cpath) : null;
-    const Y = onnxTensor(join(dir, 'output_0.pb'));
+    const C = existsSync(Cpath) ? readTensor(Cpath) : null;
+    const Y = readTensor(join(dir, 'output_0.pb'));
     const [M, N] = Y.dims;
     const K = A.data.length / M;
     let a = attrs.get('transA') ? transpose(A.data, K, M) : A.data;
@@ -546,9 +474,9 @@ describe.skipIf(!HAVE_ONNX)('ONNX Gemm / MatMul test vectors (libonnx-testdata)'
   it.each(onnxDirs('test_matmul_'))('%s (matmul_f32_nn, and matmul_f32_nt on Bᵀ)', (name) => {
     // numpy matmul semantics for equal batch dims: [..., M, K] · [..., K, N]
     const dir = join(ONNX_NODE, name, 'test_data_set_0');
-    const A = onnxTensor(join(dir, 'input_0.pb'));
-    const B = onnxTensor(join(dir, 'input_1.pb'));
-    const Y = onnxTensor(join(dir, 'output_0.pb'));
+    const A = readTensor(join(dir, 'input_0.pb'));
+    const B = readTensor(join(dir, 'input_1.pb'));
+    const Y = readTensor(join(dir, 'output_0.pb'));
     const [M, K] = A.dims.slice(-2);
     const N = B.dims[B.dims.length - 1];
     expect(B.dims.slice(0, -2)).toEqual(A.dims.slice(0, -2));
