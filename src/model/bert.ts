@@ -287,21 +287,21 @@ export class Bert {
     const x = arena.f32(act.hidden, T * H);
     const pos = arena.f32(emb.position_embeddings, cfg.max_position_embeddings * H);
     const typ = arena.f32(emb.token_type_embeddings, cfg.type_vocab_size * H);
-    const words = wordPtr === undefined ? arena.f32(emb.word_embeddings, cfg.vocab_size * H) : undefined;
-    const rowsBuf = wordPtr !== undefined ? arena.f32(wordPtr, T * H) : undefined;
+    // word rows: the resident table indexed by id, or (streamed) the rows gathered for this chunk, one per packed row
+    const words = arena.f32(wordPtr ?? emb.word_embeddings, wordPtr === undefined ? cfg.vocab_size * H : T * H);
     const e = out.embeddings;
     for (let r = 0; r < T; r++) {
       const b = rowB[r];
       const t = rowT[r];
-      const w = words ? words.subarray(rows.ids[b][t] * H, rows.ids[b][t] * H + H) : rowsBuf!.subarray(r * H, r * H + H);
-      const ty = typ.subarray(rows.types[b][t] * H, rows.types[b][t] * H + H);
-      const p = pos.subarray(t * H, t * H + H);
+      const wo = (wordPtr === undefined ? rows.ids[b][t] : r) * H;
+      const tyo = rows.types[b][t] * H;
+      const po = t * H;
       const xo = r * H;
-      for (let i = 0; i < H; i++) x[xo + i] = Math.fround(w[i] + ty[i]) + p[i];
+      for (let i = 0; i < H; i++) x[xo + i] = Math.fround(words[wo + i] + typ[tyo + i]) + pos[po + i];
       if (e) {
         const o = (b * L + t) * H;
-        e.word.data.set(w, o);
-        e.tokenType.data.set(ty, o);
+        e.word.data.set(words.subarray(wo, wo + H), o);
+        e.tokenType.data.set(typ.subarray(tyo, tyo + H), o);
         e.sum.data.set(x.subarray(xo, xo + H), o);
       }
     }
