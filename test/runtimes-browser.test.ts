@@ -75,7 +75,7 @@ window.ready = true;
         return true;
       },
       // cross-origin isolation for /isolated/ only: what makes SharedArrayBuffer (and threads) available
-      headers: (path) => (path.startsWith('/isolated/') ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
+      headers: (path): Record<string, string> => (path.startsWith('/isolated/') ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
     });
     const { chromium } = await import('playwright-core');
     browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });

@@ -19,7 +19,9 @@ export interface Workerd {
 }
 
 export async function workerdBinary(): Promise<string> {
-  return ((await import('workerd')) as unknown as { default: string }).default;
+  // the package's default export is the binary's path (it ships no types)
+  const spec = 'workerd';
+  return ((await import(spec)) as { default: string }).default;
 }
 
 export async function startWorkerd(vars: Record<string, string>, v8Flags: string[] = []): Promise<Workerd> {
