@@ -106,6 +106,51 @@ function packedGemmTile(mr, isaName) {
   return L.join('\n');
 }
 
+/**
+ * The same tile over PACKED A (gemm_pack_a_f32: strips of 4 rows interleaved, element (r, p) of a strip at
+ * byte 16·p + 4·r): one pointer, the rows' splats at immediate offsets, and an end-pointer loop — 3 scalar
+ * ops per k-step instead of 7 (4 row pointers, a counter), which is what limits the row-pointer tile on x64:
+ * measured here 7–17% faster at BERT's shapes, same operations in the same order, so the same bits.
+ */
+function packedAGemmTile(mr, isaName) {
+  const isa = ISAS[isaName];
+  const name = `gemm_f32_${mr}x8__${isaName}_pa`;
+  const R = range(mr);
+  const L = [];
+  L.push(`// ${name}: C[${mr}×nr] (row stride ldc bytes) = epi(A[${mr}×k] · panelᵀ + bias), A one packed strip`);
+  L.push(`// (gemm_pack_a_f32: k groups of 4 floats, rows ${mr < 4 ? `0..${mr - 1} used` : '0..3'}), 1 ≤ nr ≤ 8, k ≥ 1. w is one packed panel.`);
+  L.push(`// ${mr}×8 register tile: ${2 * mr} f32x4 accumulators, A splats at immediate offsets of one pointer, ${isa.note}.`);
+  L.push(`export function ${name}(nr: i32, k: i32, a: usize, w: usize, c: usize, ldc: usize, epi: i32): void {`);
+  for (const i of R) L.push(`  let t${i}x0 = f32x4.splat(0), t${i}x1 = f32x4.splat(0);`);
+  L.push(`  let wp = w + 32;`);
+  L.push(`  let ap = a;`);
+  L.push(`  let kk = k;`);
+  L.push(`  while (kk > 0) {`);
+  L.push(`    const q = kk < ${KC} ? kk : ${KC};`);
+  L.push(`    kk -= q;`);
+  L.push(`    const end = ap + (<usize>q << 4);`);
+  for (const i of R) L.push(`    let c${i}x0 = f32x4.splat(0), c${i}x1 = f32x4.splat(0);`);
+  L.push(`    do {`);
+  L.push(`      const b0 = v128.load(wp);`);
+  L.push(`      const b1 = v128.load(wp, 16);`);
+  for (const i of R) {
+    L.push(`      const va${i} = v128.load32_splat(ap${i ? `, ${4 * i}` : ''});`);
+    L.push(`      c${i}x0 = ${isa.madd(`va${i}`, 'b0', `c${i}x0`)};`);
+    L.push(`      c${i}x1 = ${isa.madd(`va${i}`, 'b1', `c${i}x1`)};`);
+  }
+  L.push(`      ap += 16;`);
+  L.push(`      wp += 32;`);
+  L.push(`    } while (ap < end);`);
+  for (const i of R) L.push(`    t${i}x0 = f32x4.add(t${i}x0, c${i}x0); t${i}x1 = f32x4.add(t${i}x1, c${i}x1);`);
+  L.push(`  }`);
+  L.push(`  const bias0 = v128.load(w), bias1 = v128.load(w, 16);`);
+  for (const i of R) {
+    L.push(`  gemm_store_row8(c${i === 0 ? '' : ` + ${i} * ldc`}, nr, f32x4.add(t${i}x0, bias0), f32x4.add(t${i}x1, bias1), epi);`);
+  }
+  L.push(`}`);
+  return L.join('\n');
+}
+
 function nnTile(mr, nv, isaName) {
   const isa = ISAS[isaName];
   const nr = 4 * nv;
@@ -207,7 +252,7 @@ export function render() {
       `// Packed-weight GEMM tiles (${GEMM_TILES[isa].map((m) => `${m}x8`).join(', ')}), ${isa}: one template, see the generator.\n` +
         `// Summation per output: KC = ${KC} products per fresh accumulator chain, chains added in k order.`,
       `import { gemm_store_row8 } from '../epilogue';`,
-      GEMM_TILES[isa].map((mr) => packedGemmTile(mr, isa)),
+      [...GEMM_TILES[isa].map((mr) => packedGemmTile(mr, isa)), ...GEMM_TILES[isa].map((mr) => packedAGemmTile(mr, isa))],
     );
     out[`matmul_nn_f32__${isa}.ts`] = file(
       `// Strided C = A·B tiles (${NN_TILES[isa].flatMap((m) => [`${m}x8`, `${m}x4`]).join(', ')}), ${isa}: one template, see the generator.\n` +

@@ -77,6 +77,7 @@ const EPILOGUES = [
   ['gemm_f32__bias_residual', 'none', true],
 ] as const;
 type GemmName = (typeof EPILOGUES)[number][0];
+type GemmFnT = (m: number, n: number, k: number, a: number, lda: number, w: number, c: number, ldc: number) => void;
 
 /**
  * Allowed |error| for one output: the summation bound, times the activation's Lipschitz constant, plus
@@ -268,6 +269,37 @@ for (const simd of ['simd', 'relaxed'] as const) {
           expect(c.get(rows, m * n)).toEqual(c.get(full, m * n));
         }
       });
+    });
+
+    it('packed A (gemm_pack_a_f32 + gemm_f32_pa__*): the same bits as plain A on every table shape, epilogue and row slice', () => {
+      // The packed path reorders no arithmetic (one pointer with immediate offsets instead of four row
+      // pointers), so anything but exact equality is a packing or indexing bug.
+      const e = c.k.exports;
+      for (const [m, n, k, padA, padC] of GEMM_SHAPES) {
+        const g = gemmCase(m, n, k, padA, padC);
+        c.scoped(() => {
+          const a = c.put(g.a);
+          const pw = packed(c, g);
+          const pa = c.arena.alloc(e.gemm_pack_a_size(m, k) + 64);
+          const guard = pa + e.gemm_pack_a_size(m, k);
+          c.arena.f32(guard, 16).fill(SENTINEL);
+          e.gemm_pack_a_f32(m, k, a, g.lda, pa);
+          expect(c.get(guard, 16).every((v) => v === SENTINEL), 'pack_a wrote past its size').toBe(true);
+          for (const [name] of EPILOGUES) {
+            const plain = c.put(g.res);
+            e[name as GemmName](m, n, k, a, g.lda, pw, plain, g.ldc);
+            const viaPacked = c.put(g.res);
+            const pname = name.replace('gemm_f32__', 'gemm_f32_pa__') as keyof typeof e;
+            if (m > 4) {
+              // two row slices at a strip boundary, as the worker pool cuts them: pa + 4·m0·k
+              const m0 = 4 * Math.floor(m / 8);
+              (e[pname] as GemmFnT)(m0, n, k, pa, k, pw, viaPacked, g.ldc);
+              (e[pname] as GemmFnT)(m - m0, n, k, pa + 4 * m0 * k, k, pw, viaPacked + 4 * m0 * g.ldc, g.ldc);
+            } else (e[pname] as GemmFnT)(m, n, k, pa, k, pw, viaPacked, g.ldc);
+            expect(new Uint32Array(c.get(viaPacked, m * g.ldc).buffer), `${name} ${m}x${n}x${k}`).toEqual(new Uint32Array(c.get(plain, m * g.ldc).buffer));
+          }
+        });
+      }
     });
 
     it('k = 0 gives act(bias) (+ residual); m = 0 or n = 0 writes nothing', () => {

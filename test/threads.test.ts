@@ -318,6 +318,23 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     arena.release(mark);
   });
 
+  // with a packing scratch (what the encoder passes): A packed once on the calling thread, the packed-A
+  // GEMM split across threads (row slices must land on 4-row strip boundaries)
+  it.each(shapes)('linear m=%i n=%i k=%i (bias, packed A)', (m, n, k) => {
+    const mark = arena.used;
+    const lin = linearOf(n, k, n + k);
+    const x = randomBuffer(m * k, m);
+    const scratch = arena.alloc(4 * Math.ceil(m / 4) * 4 * k);
+    compare(m * n, (c, y) => c.linear(m, x, k, lin, y, n, 'bias', scratch));
+    // and the same bits as the unpacked GEMM on one thread
+    const plain = arena.alloc(4 * m * n);
+    single.linear(m, x, k, lin, plain, n, 'bias');
+    const packedOut = arena.alloc(4 * m * n);
+    single.linear(m, x, k, lin, packedOut, n, 'bias', scratch);
+    expect(new Uint32Array(kernels.memory.buffer, packedOut, m * n)).toEqual(new Uint32Array(kernels.memory.buffer, plain, m * n));
+    arena.release(mark);
+  });
+
   it.each(['bias_residual', 'gelu', 'gelu_new', 'gelu_pytorch_tanh', 'relu'] as Epilogue[])('linear epilogue %s, strided x and y', (epi) => {
     const mark = arena.used;
     const [m, n, k] = [37, 200, 96];

@@ -10,9 +10,12 @@
 import {
   gemm_f32_1x8__relaxed_fma, gemm_f32_2x8__relaxed_fma, gemm_f32_3x8__relaxed_fma,
   gemm_f32_4x8__relaxed_fma,
+  gemm_f32_1x8__relaxed_fma_pa, gemm_f32_2x8__relaxed_fma_pa, gemm_f32_3x8__relaxed_fma_pa,
+  gemm_f32_4x8__relaxed_fma_pa,
 } from './generated/gemm_f32__relaxed_fma';
 import {
   gemm_f32_1x8__simd128, gemm_f32_2x8__simd128, gemm_f32_3x8__simd128, gemm_f32_4x8__simd128,
+  gemm_f32_1x8__simd128_pa, gemm_f32_2x8__simd128_pa, gemm_f32_3x8__simd128_pa, gemm_f32_4x8__simd128_pa,
 } from './generated/gemm_f32__simd128';
 import { EPI_BIAS, EPI_GELU, EPI_GELU_TANH, EPI_RELU, EPI_RESIDUAL } from './epilogue';
 
@@ -101,6 +104,25 @@ export function gemm_pack_f32(n: i32, k: i32, w: usize, ldw: i32, bias: usize, p
   }
 }
 
+// @ts-ignore: decorator
+@inline function tilePA(mr: i32, nr: i32, k: i32, a: usize, w: usize, c: usize, ldc: usize, epi: i32): void {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    switch (mr) {
+      case 4: gemm_f32_4x8__relaxed_fma_pa(nr, k, a, w, c, ldc, epi); break;
+      case 3: gemm_f32_3x8__relaxed_fma_pa(nr, k, a, w, c, ldc, epi); break;
+      case 2: gemm_f32_2x8__relaxed_fma_pa(nr, k, a, w, c, ldc, epi); break;
+      default: gemm_f32_1x8__relaxed_fma_pa(nr, k, a, w, c, ldc, epi);
+    }
+  } else {
+    switch (mr) {
+      case 4: gemm_f32_4x8__simd128_pa(nr, k, a, w, c, ldc, epi); break;
+      case 3: gemm_f32_3x8__simd128_pa(nr, k, a, w, c, ldc, epi); break;
+      case 2: gemm_f32_2x8__simd128_pa(nr, k, a, w, c, ldc, epi); break;
+      default: gemm_f32_1x8__simd128_pa(nr, k, a, w, c, ldc, epi);
+    }
+  }
+}
+
 function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32, epi: i32): void {
   if (m <= 0 || n <= 0) return;
   const pb = <usize>panelBytes(k);
@@ -141,4 +163,97 @@ export function gemm_f32__bias_relu(m: i32, n: i32, k: i32, a: usize, lda: i32, 
 /** C = (A·Wᵀ + b) + C: C holds the residual on entry (HF: dense(x) + input_tensor). */
 export function gemm_f32__bias_residual(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
   gemm(m, n, k, a, lda, w, c, ldc, EPI_RESIDUAL);
+}
+
+// ---- packed A -----------------------------------------------------------------------------------------
+// The same GEMMs over A packed by gemm_pack_a_f32 (strips of MR = 4 rows, interleaved per k: row r of a
+// strip at k = p sits at float 4p + r): the tile then reads A through one pointer at immediate offsets
+// (see the generator). Same operations in the same order as the row-pointer path: the same bits.
+// Uniform signature: `a` is the packed A and `lda` its packed row stride, k (a row slice starting at
+// m0, a multiple of 4, is a + 4·m0·lda, as for plain A).
+
+/** Bytes gemm_pack_a_f32 writes for an [m, k] A: whole 4-row strips (the last one zero-padded). */
+export function gemm_pack_a_size(m: i32, k: i32): i32 {
+  return ((m + MR - 1) / MR) * MR * k * 4;
+}
+
+/** Pack A [m, k] (row stride lda elements) into 4-row interleaved strips at pa (gemm_pack_a_size bytes). */
+export function gemm_pack_a_f32(m: i32, k: i32, a: usize, lda: i32, pa: usize): void {
+  const ldaB = <usize>lda << 2;
+  for (let m0 = 0; m0 < m; m0 += MR) {
+    const strip = pa + <usize>m0 * <usize>k * 4;
+    const rows = min(MR, m - m0);
+    const a0 = a + <usize>m0 * ldaB;
+    if (rows == MR) {
+      // 4×4 blocks: four row loads, a 4×4 transpose by shuffles, four stores
+      const a1 = a0 + ldaB, a2 = a1 + ldaB, a3 = a2 + ldaB;
+      let p = 0;
+      for (; p + 4 <= k; p += 4) {
+        const o = <usize>p << 2;
+        const r0 = v128.load(a0 + o), r1 = v128.load(a1 + o), r2 = v128.load(a2 + o), r3 = v128.load(a3 + o);
+        const t0 = i32x4.shuffle(r0, r1, 0, 4, 1, 5), t1 = i32x4.shuffle(r2, r3, 0, 4, 1, 5);
+        const t2 = i32x4.shuffle(r0, r1, 2, 6, 3, 7), t3 = i32x4.shuffle(r2, r3, 2, 6, 3, 7);
+        const d = strip + (<usize>p << 4);
+        v128.store(d, i64x2.shuffle(t0, t1, 0, 2));
+        v128.store(d, i64x2.shuffle(t0, t1, 1, 3), 16);
+        v128.store(d, i64x2.shuffle(t2, t3, 0, 2), 32);
+        v128.store(d, i64x2.shuffle(t2, t3, 1, 3), 48);
+      }
+      for (; p < k; p++) {
+        const d = strip + (<usize>p << 4);
+        const o = <usize>p << 2;
+        store<f32>(d, load<f32>(a0 + o));
+        store<f32>(d, load<f32>(a1 + o), 4);
+        store<f32>(d, load<f32>(a2 + o), 8);
+        store<f32>(d, load<f32>(a3 + o), 12);
+      }
+    } else {
+      for (let p = 0; p < k; p++) {
+        const d = strip + (<usize>p << 4);
+        for (let r = 0; r < MR; r++) {
+          store<f32>(d + (<usize>r << 2), r < rows ? load<f32>(a0 + <usize>r * ldaB + (<usize>p << 2)) : 0);
+        }
+      }
+    }
+  }
+}
+
+function gemmPA(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32, epi: i32): void {
+  if (m <= 0 || n <= 0) return;
+  const pb = <usize>panelBytes(k);
+  const ldaB = <usize>lda << 2;
+  const ldcB = <usize>ldc << 2;
+  const nc = max(NR, (L2_PANEL_BYTES / max(1, k << 5)) << 3);
+  for (let nb = 0; nb < n; nb += nc) {
+    const ne = min(n, nb + nc);
+    for (let m0 = 0; m0 < m; m0 += MR) {
+      const mr = min(MR, m - m0);
+      const am = a + <usize>m0 * ldaB;
+      const cm = c + <usize>m0 * ldcB;
+      for (let n0 = nb; n0 < ne; n0 += NR) {
+        tilePA(mr, min(NR, n - n0), k, am, w + <usize>(n0 / NR) * pb, cm + (<usize>n0 << 2), ldcB, epi);
+      }
+    }
+  }
+}
+
+/** C = A·Wᵀ + b, A packed. */
+export function gemm_f32_pa__bias(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_BIAS);
+}
+/** C = GELU(A·Wᵀ + b), A packed. */
+export function gemm_f32_pa__bias_gelu(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_GELU);
+}
+/** C = GELU_tanh(A·Wᵀ + b), A packed. */
+export function gemm_f32_pa__bias_gelu_tanh(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_GELU_TANH);
+}
+/** C = max(A·Wᵀ + b, 0), A packed. */
+export function gemm_f32_pa__bias_relu(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_RELU);
+}
+/** C = (A·Wᵀ + b) + C, A packed. */
+export function gemm_f32_pa__bias_residual(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
+  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_RESIDUAL);
 }

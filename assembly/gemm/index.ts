@@ -3,5 +3,7 @@
 export {
   gemm_nr, gemm_pack_size, gemm_pack_offset, gemm_pack_f32,
   gemm_f32__bias, gemm_f32__bias_gelu, gemm_f32__bias_gelu_tanh, gemm_f32__bias_relu, gemm_f32__bias_residual,
+  gemm_pack_a_size, gemm_pack_a_f32,
+  gemm_f32_pa__bias, gemm_f32_pa__bias_gelu, gemm_f32_pa__bias_gelu_tanh, gemm_f32_pa__bias_relu, gemm_f32_pa__bias_residual,
 } from './gemm';
 export { matmul_f32_nt, matmul_f32_nn } from './matmul';

@@ -32,6 +32,19 @@ export interface GemmExports {
   gemm_f32__bias_relu: GemmFn;
   /** C = (A·Wᵀ + b) + C: C holds the residual on entry (HF's dense(x) + input_tensor). */
   gemm_f32__bias_residual: GemmFn;
+  /** Bytes gemm_pack_a_f32 writes for an [m, k] A: whole strips of 4 rows, the last zero-padded. */
+  gemm_pack_a_size(m: number, k: number): number;
+  /**
+   * Pack A [m, k] (row stride lda) into strips of 4 rows interleaved per k (row r at k = p: float 4p + r of
+   * its strip) at `pa`. The gemm_f32_pa__* entry points then take (a = pa, lda = k): same bits as the plain
+   * GEMM, one A pointer per tile instead of four. A row slice from m0 (a multiple of 4) is pa + 4·m0·k.
+   */
+  gemm_pack_a_f32(m: number, k: number, a: number, lda: number, pa: number): void;
+  gemm_f32_pa__bias: GemmFn;
+  gemm_f32_pa__bias_gelu: GemmFn;
+  gemm_f32_pa__bias_gelu_tanh: GemmFn;
+  gemm_f32_pa__bias_relu: GemmFn;
+  gemm_f32_pa__bias_residual: GemmFn;
   /**
    * C[i, j] = alpha · Σ_p A[i, p]·B[j, p] (scores = Q_h·K_hᵀ/√d, heads read in place: lda = ldb = 3H).
    * No scratch needed. k = 0 gives zeros.

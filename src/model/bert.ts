@@ -168,13 +168,14 @@ export class Bert {
     const layerBase = arena.alloc(perLayer * (streamed ? 1 : cfg.num_hidden_layers), 'layer weights');
     const hasPooler = file.tensors.some((t) => t.name === names.poolerW);
     const poolerLin: Linear | undefined = hasPooler ? { w: arena.alloc(k.gemm_pack_size(H, H), 'pooler'), n: H, k: H } : undefined;
+    const rows4 = Math.ceil(maxTokens / 4) * 4; // packed A fills whole 4-row strips
     const act: Activations = {
       maxTokens,
       maxSeq,
-      hidden: arena.alloc(4 * maxTokens * H, 'hidden'),
-      qkv: arena.alloc(4 * maxTokens * 3 * H, 'qkv'),
-      ctx: arena.alloc(4 * maxTokens * H, 'ctx'),
-      inter: arena.alloc(4 * maxTokens * Math.max(I, H), 'intermediate'),
+      hidden: arena.alloc(4 * rows4 * H, 'hidden'),
+      qkv: arena.alloc(4 * rows4 * Math.max(3 * H, I), 'qkv'),
+      ctx: arena.alloc(4 * rows4 * H, 'ctx'),
+      inter: arena.alloc(4 * rows4 * Math.max(I, H), 'intermediate'),
       scores: arena.alloc(4 * maxSeq * maxSeq, 'scores'),
     };
     let compute: Compute = new SingleThreadCompute(k);
@@ -356,7 +357,7 @@ export class Bert {
         if (r >= 0) gathered.set(hidden.subarray(r * H, r * H + H), j * H);
         else gathered.fill(0, j * H, j * H + H);
       });
-      st.pooler.forward(compute, seqs.length, act.ctx, act.qkv);
+      st.pooler.forward(compute, seqs.length, act.ctx, act.qkv, act.inter);
       const pooled = arena.f32(act.qkv, seqs.length * H);
       seqs.forEach((s, j) => out.pooler!.data.set(pooled.subarray(j * H, j * H + H), s.b * H));
     }

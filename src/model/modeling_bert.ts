@@ -17,17 +17,22 @@ export interface PackedSeq {
   readonly n: number;
 }
 
-/** The activation arena: every buffer forward() touches, carved out once (byte pointers). */
+/**
+ * The activation arena: every buffer forward() touches, carved out once (byte pointers), rows rounded up to
+ * a multiple of 4. Each GEMM packs its A (gemm_pack_a_f32) into a buffer that is free at that moment:
+ * hidden → ctx (Q|K|V, intermediate), ctx → qkv (attention output), inter → qkv (output dense; qkv is
+ * max(3H, I) wide for that), pooler rows → inter.
+ */
 export interface Activations {
   readonly maxTokens: number;
   readonly maxSeq: number;
   /** [T, H] the hidden state, updated in place layer by layer */
   readonly hidden: number;
-  /** [T, 3H] Q | K | V */
+  /** [T, max(3H, I)] Q | K | V (row stride 3H); packed A of the output dense */
   readonly qkv: number;
-  /** [T, H] attention context (heads concatenated); pooler input after the encoder */
+  /** [T, H] attention context (heads concatenated); pooler input after the encoder; packed A of hidden */
   readonly ctx: number;
-  /** [T, I] intermediate (GELU) activations */
+  /** [T, max(I, H)] intermediate (GELU) activations */
   readonly inter: number;
   /** [L, L] one head's scores / probabilities */
   readonly scores: number;
@@ -72,7 +77,7 @@ export class BertSelfAttention {
 
   forward(c: Compute, act: Activations, T: number, seqs: readonly PackedSeq[], layer: number, taps?: Taps): void {
     const H = this.qkv.k;
-    c.linear(T, act.hidden, H, this.qkv, act.qkv, 3 * H, 'bias');
+    c.linear(T, act.hidden, H, this.qkv, act.qkv, 3 * H, 'bias', act.ctx);
     if (layer === 0) taps?.qkv?.(act.qkv);
     for (const s of seqs) {
       const probs = taps?.attention ? (h: number, ptr: number) => taps.attention!(layer, s, h, ptr) : undefined;
@@ -92,7 +97,7 @@ export class BertSelfOutput {
   /** hidden = LayerNorm(dense(ctx) + hidden), in place */
   forward(c: Compute, act: Activations, T: number): void {
     const H = this.dense.n;
-    c.linear(T, act.ctx, H, this.dense, act.hidden, H, 'bias_residual');
+    c.linear(T, act.ctx, H, this.dense, act.hidden, H, 'bias_residual', act.qkv);
     c.layernorm(T, H, act.hidden, H, this.LayerNorm.weight, this.LayerNorm.bias, this.eps, act.hidden, H);
   }
 }
@@ -113,7 +118,7 @@ export class BertIntermediate {
 
   /** inter = act(dense(hidden)) */
   forward(c: Compute, act: Activations, T: number): void {
-    c.linear(T, act.hidden, this.dense.k, this.dense, act.inter, this.dense.n, this.hidden_act);
+    c.linear(T, act.hidden, this.dense.k, this.dense, act.inter, this.dense.n, this.hidden_act, act.ctx);
   }
 }
 
@@ -128,7 +133,7 @@ export class BertOutput {
   /** hidden = LayerNorm(dense(inter) + hidden), in place */
   forward(c: Compute, act: Activations, T: number): void {
     const H = this.dense.n;
-    c.linear(T, act.inter, this.dense.k, this.dense, act.hidden, H, 'bias_residual');
+    c.linear(T, act.inter, this.dense.k, this.dense, act.hidden, H, 'bias_residual', act.qkv);
     c.layernorm(T, H, act.hidden, H, this.LayerNorm.weight, this.LayerNorm.bias, this.eps, act.hidden, H);
   }
 }
@@ -155,9 +160,9 @@ export class BertPooler {
   ) {}
 
   /** out[b] = tanh(dense(hidden[first token of b])); `rows` are the gathered [CLS] rows [S, H] */
-  forward(c: Compute, S: number, rows: number, out: number): void {
+  forward(c: Compute, S: number, rows: number, out: number, scratch: number): void {
     const H = this.dense.n;
-    c.linear(S, rows, H, this.dense, out, H, 'bias');
+    c.linear(S, rows, H, this.dense, out, H, 'bias', scratch);
     c.tanh(S * H, out, out);
   }
 }

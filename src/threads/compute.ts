@@ -9,9 +9,10 @@
 import { RuntimeError } from '../errors.js';
 import type { Arena } from '../runtime/arena.js';
 import type { KernelExports } from '../runtime/exports.js';
+import type { GemmFn } from '../kernels/gemm-exports.js';
 import { probeFeatures } from '../runtime/features.js';
 import type { Kernels } from '../runtime/wasm.js';
-import { SingleThreadCompute, type Compute, type Epilogue, type Linear } from '../model/compute.js';
+import { SingleThreadCompute, gemmExport, type Compute, type Epilogue, type Linear } from '../model/compute.js';
 import { WorkerPool } from './pool.js';
 import { workerKind } from './spawn.js';
 
@@ -83,22 +84,6 @@ interface GemmLayout {
   gemm_pack_offset(n0: number, k: number): number;
 }
 
-function gemmExport(e: Epilogue): string {
-  switch (e) {
-    case 'bias':
-      return 'gemm_f32__bias';
-    case 'bias_residual':
-      return 'gemm_f32__bias_residual';
-    case 'gelu':
-      return 'gemm_f32__bias_gelu';
-    case 'gelu_new':
-    case 'gelu_pytorch_tanh':
-      return 'gemm_f32__bias_gelu_tanh';
-    case 'relu':
-      return 'gemm_f32__bias_relu';
-  }
-}
-
 /** tanh: elements per block (a multiple of the f32x4 width, so every thread's SIMD lanes match one call's) */
 const ELEM_BLOCK = 16;
 
@@ -143,12 +128,18 @@ class PoolCompute implements ThreadedCompute {
     return (this.ids[name] ??= this.pool.id(name));
   }
 
-  linear(m: number, x: number, ldx: number, lin: Linear, y: number, ldy: number, epilogue: Epilogue): void {
+  linear(m: number, x: number, ldx: number, lin: Linear, y: number, ldy: number, epilogue: Epilogue, scratch?: number): void {
     const { n, k } = lin;
     const T = this.pool.threads;
     if (m === 0) return;
-    if (!this.gemm || m * n * k < this.minWork) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue);
-    const fn = this.id(gemmExport(epilogue));
+    if (!this.gemm || m * n * k < this.minWork) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue, scratch);
+    if (scratch) {
+      // A is packed once, here (O(m·k), ~2% of the GEMM); every thread then reads the same strips
+      this.k.gemm_pack_a_f32(m, k, x, ldx, scratch);
+      x = scratch;
+      ldx = k;
+    }
+    const fn = this.id(gemmExport(epilogue, !!scratch));
     const nr = this.gemm.gemm_nr();
     const mr = this.gemm.gemm_mr?.() ?? 12;
     const panels = Math.ceil(n / nr);
@@ -158,7 +149,7 @@ class PoolCompute implements ThreadedCompute {
     // that was descheduled on a busy machine fall behind by half a share, not a whole one.
     if (panels >= 2 * T || m < 2 * mr * T) {
       const cols = split(n, Math.min(2 * T, panels), nr);
-      if (cols.length < 3) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue);
+      if (cols.length < 3) return (this.k[gemmExport(epilogue, !!scratch)] as GemmFn)(m, n, k, x, ldx, lin.w, y, ldy);
       p.begin(1);
       for (let i = 0; i + 1 < cols.length; i++) {
         const n0 = cols[i];
