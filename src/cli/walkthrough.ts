@@ -114,5 +114,5 @@ export async function walkthrough(bert: Bert, texts: string[], opts: Walkthrough
     say(`   sentence embeddings (mean pooling, normalised): cosine(1,2) ${cos(vecs[0], vecs[1]).toFixed(4)}${B > 2 ? `  cosine(1,3) ${cos(vecs[0], vecs[2]).toFixed(4)}  cosine(2,3) ${cos(vecs[1], vecs[2]).toFixed(4)}` : ''}`);
   }
 
-  say(`\nTime: tokenize ${tTok.toFixed(2)} ms · forward with every intermediate ${tAll.toFixed(1)} ms · plain forward ${tPlain.toFixed(1)} ms (${bert.variant} build, 1 thread)`);
+  say(`\nTime: tokenize ${tTok.toFixed(2)} ms · forward with every intermediate ${tAll.toFixed(1)} ms · plain forward ${tPlain.toFixed(1)} ms (${bert.variant} build, ${bert.threads} thread${bert.threads === 1 ? "" : "s"})`);
 }
