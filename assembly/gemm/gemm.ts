@@ -123,7 +123,13 @@ export function gemm_pack_f32(n: i32, k: i32, w: usize, ldw: i32, bias: usize, p
   }
 }
 
-function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32, epi: i32): void {
+/**
+ * The driver of every GEMM entry point. `packedA`: `a` is gemm_pack_a_f32's strips (row stride lda = k,
+ * so the strip of row m0 starts at a + 4·m0·lda as a plain row would) and the tiles read it through one
+ * pointer; otherwise `a` is plain row-major A. Same loops, same tiles' arithmetic: the same bits.
+ */
+// @ts-ignore: decorator
+@inline function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32, epi: i32, packedA: bool): void {
   if (m <= 0 || n <= 0) return;
   const pb = <usize>panelBytes(k);
   const ldaB = <usize>lda << 2;
@@ -138,7 +144,9 @@ function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ld
       const am = a + <usize>m0 * ldaB;
       const cm = c + <usize>m0 * ldcB;
       for (let n0 = nb; n0 < ne; n0 += NR) {
-        tile(mr, min(NR, n - n0), k, am, ldaB, w + <usize>(n0 / NR) * pb, cm + (<usize>n0 << 2), ldcB, epi);
+        const wp = w + <usize>(n0 / NR) * pb;
+        if (packedA) tilePA(mr, min(NR, n - n0), k, am, wp, cm + (<usize>n0 << 2), ldcB, epi);
+        else tile(mr, min(NR, n - n0), k, am, ldaB, wp, cm + (<usize>n0 << 2), ldcB, epi);
       }
     }
   }
@@ -146,23 +154,23 @@ function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ld
 
 /** C = A·Wᵀ + b. */
 export function gemm_f32__bias(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemm(m, n, k, a, lda, w, c, ldc, EPI_BIAS);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_BIAS, false);
 }
 /** C = GELU(A·Wᵀ + b), exact erf GELU (HF "gelu"). */
 export function gemm_f32__bias_gelu(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemm(m, n, k, a, lda, w, c, ldc, EPI_GELU);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_GELU, false);
 }
 /** C = GELU_tanh(A·Wᵀ + b) (HF "gelu_new" / "gelu_pytorch_tanh"). */
 export function gemm_f32__bias_gelu_tanh(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemm(m, n, k, a, lda, w, c, ldc, EPI_GELU_TANH);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_GELU_TANH, false);
 }
 /** C = max(A·Wᵀ + b, 0). */
 export function gemm_f32__bias_relu(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemm(m, n, k, a, lda, w, c, ldc, EPI_RELU);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_RELU, false);
 }
 /** C = (A·Wᵀ + b) + C: C holds the residual on entry (HF: dense(x) + input_tensor). */
 export function gemm_f32__bias_residual(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemm(m, n, k, a, lda, w, c, ldc, EPI_RESIDUAL);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_RESIDUAL, false);
 }
 
 // ---- packed A -----------------------------------------------------------------------------------------
@@ -218,42 +226,23 @@ export function gemm_pack_a_f32(m: i32, k: i32, a: usize, lda: i32, pa: usize): 
   }
 }
 
-function gemmPA(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32, epi: i32): void {
-  if (m <= 0 || n <= 0) return;
-  const pb = <usize>panelBytes(k);
-  const ldaB = <usize>lda << 2;
-  const ldcB = <usize>ldc << 2;
-  const nc = max(NR, (L2_PANEL_BYTES / max(1, k << 5)) << 3);
-  for (let nb = 0; nb < n; nb += nc) {
-    const ne = min(n, nb + nc);
-    for (let m0 = 0; m0 < m; m0 += MR) {
-      const mr = min(MR, m - m0);
-      const am = a + <usize>m0 * ldaB;
-      const cm = c + <usize>m0 * ldcB;
-      for (let n0 = nb; n0 < ne; n0 += NR) {
-        tilePA(mr, min(NR, n - n0), k, am, w + <usize>(n0 / NR) * pb, cm + (<usize>n0 << 2), ldcB, epi);
-      }
-    }
-  }
-}
-
 /** C = A·Wᵀ + b, A packed. */
 export function gemm_f32_pa__bias(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_BIAS);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_BIAS, true);
 }
 /** C = GELU(A·Wᵀ + b), A packed. */
 export function gemm_f32_pa__bias_gelu(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_GELU);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_GELU, true);
 }
 /** C = GELU_tanh(A·Wᵀ + b), A packed. */
 export function gemm_f32_pa__bias_gelu_tanh(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_GELU_TANH);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_GELU_TANH, true);
 }
 /** C = max(A·Wᵀ + b, 0), A packed. */
 export function gemm_f32_pa__bias_relu(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_RELU);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_RELU, true);
 }
 /** C = (A·Wᵀ + b) + C, A packed. */
 export function gemm_f32_pa__bias_residual(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32): void {
-  gemmPA(m, n, k, a, lda, w, c, ldc, EPI_RESIDUAL);
+  gemm(m, n, k, a, lda, w, c, ldc, EPI_RESIDUAL, true);
 }
