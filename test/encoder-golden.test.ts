@@ -6,76 +6,15 @@
 // 1e-12 costs 1e-3, tanh-GELU instead of erf 2.4e-3, √hidden instead of √head 1.3. Embedding lookups
 // (emb.word, emb.position, emb.token_type) are copies and must match exactly; emb.sum is one f32 rounding.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert, type ForwardOutput } from '../src/model/bert.js';
 import { namedOutputs } from '../src/model/outputs.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
 import { readSafetensors } from '../src/weights/safetensors.js';
 import { ROOT, shared, sharedAvailable } from './shared.js';
+import { BOUND, cases, kindOf, maxError } from './golden.js';
 
-interface Case {
-  name: string;
-  shape: [number, number];
-  input_ids: number[][];
-  token_type_ids: number[][];
-  attention_mask: number[][];
-}
-
-const BOUND: Record<string, number> = { hidden: 1.5e-5, attentions: 1.5e-5, pooler: 1.5e-5, qkv: 3e-5, 'emb.sum': 3e-8, 'emb.lookup': 0 };
-const kindOf = (name: string) =>
-  name.startsWith('hidden_states') ? 'hidden'
-  : name.startsWith('attentions') ? 'attentions'
-  : name.startsWith('layer0.') ? 'qkv'
-  : name === 'pooler_output' ? 'pooler'
-  : name === 'emb.sum' ? 'emb.sum'
-  : 'emb.lookup';
-
-/** Max abs error of `ours` against one golden tensor, over the rows the contract covers. */
-function maxError(name: string, ours: Float32Array, oursShape: readonly number[], gold: { shape: number[]; data: Float32Array | Int32Array }, c: Case, sample: Int32Array | undefined): number {
-  const [B, L] = c.shape;
-  let worst = 0;
-  const cmp = (a: number, b: number) => {
-    const d = Math.abs(a - b);
-    if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
-  };
-  const g = gold.data;
-  if (name === 'pooler_output') {
-    for (let i = 0; i < g.length; i++) cmp(ours[i], g[i]);
-    return worst;
-  }
-  if (name.startsWith('attentions')) {
-    const heads = oursShape[1];
-    // rows (b, query t) → all L keys
-    const rows: [number, number][] = sample ? Array.from({ length: sample.length / 2 }, (_, s) => [sample[2 * s], sample[2 * s + 1]]) : [];
-    if (!sample) for (let b = 0; b < B; b++) for (let t = 0; t < L; t++) if (c.attention_mask[b][t] === 1) rows.push([b, t]);
-    rows.forEach(([b, t], s) => {
-      for (let h = 0; h < heads; h++) {
-        for (let j = 0; j < L; j++) {
-          const o = ((b * heads + h) * L + t) * L + j;
-          const gi = sample ? (s * heads + h) * L + j : o;
-          cmp(ours[o], g[gi]);
-        }
-      }
-    });
-    return worst;
-  }
-  const H = oursShape[2];
-  if (name === 'emb.position' && !sample) {
-    for (let i = 0; i < L * H; i++) cmp(ours[i], g[i]);
-    return worst;
-  }
-  const rows: [number, number][] = sample ? Array.from({ length: sample.length / 2 }, (_, s) => [sample[2 * s], sample[2 * s + 1]]) : [];
-  if (!sample) for (let b = 0; b < B; b++) for (let t = 0; t < L; t++) if (c.attention_mask[b][t] === 1) rows.push([b, t]);
-  rows.forEach(([b, t], s) => {
-    const o = name === 'emb.position' ? t * H : (b * L + t) * H;
-    const gi = sample ? s * H : (b * L + t) * H;
-    for (let i = 0; i < H; i++) cmp(ours[o + i], g[gi + i]);
-  });
-  return worst;
-}
-
-const cases: Case[] = sharedAvailable() ? JSON.parse(readFileSync(shared('golden', 'cases.json'), 'utf8')) : [];
 const report: Record<string, Record<string, number>> = {};
 
 // Three axes: the default (relaxed SIMD, threads = cores: the worker pool's path), and the deterministic

@@ -6,62 +6,14 @@
 // and the pooler. And bit-identity with one thread on the same build: the splits partition the same
 // operations (test/threads.test.ts checks each kernel), so the whole forward must agree to the bit too.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { Bert, type ForwardOutput } from '../src/model/bert.js';
 import { threadsAvailable } from '../src/threads/compute.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
 import { readSafetensors } from '../src/weights/safetensors.js';
 import { shared, sharedAvailable } from './shared.js';
+import { BOUND, cases, kindOf, maxError } from './golden.js';
 
-interface Case {
-  name: string;
-  shape: [number, number];
-  input_ids: number[][];
-  token_type_ids: number[][];
-  attention_mask: number[][];
-}
-
-const BOUND = 1.5e-5;
 const THREADS = 2;
-const cases: Case[] = sharedAvailable() ? JSON.parse(readFileSync(shared('golden', 'cases.json'), 'utf8')) : [];
-
-/** Valid (b, t) rows a golden covers: its sample.index, or every position with attention_mask 1. */
-function validRows(c: Case, sample: Int32Array | undefined): [number, number][] {
-  if (sample) return Array.from({ length: sample.length / 2 }, (_, s) => [sample[2 * s], sample[2 * s + 1]]);
-  const rows: [number, number][] = [];
-  c.attention_mask.forEach((m, b) => m.forEach((v, t) => v === 1 && rows.push([b, t])));
-  return rows;
-}
-
-/** Max abs error of [B, L, H] `ours` against a golden ([B, L, H], or [S, H] sampled rows). */
-function hiddenError(ours: Float32Array, L: number, H: number, gold: Float32Array, rows: [number, number][], sampled: boolean): number {
-  let worst = 0;
-  rows.forEach(([b, t], s) => {
-    const o = (b * L + t) * H;
-    const g = sampled ? s * H : o;
-    for (let i = 0; i < H; i++) {
-      const d = Math.abs(ours[o + i] - gold[g + i]);
-      if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
-    }
-  });
-  return worst;
-}
-
-/** Max abs error of [B, heads, L, L] attentions on the golden's rows (all L keys of each valid query). */
-function attentionError(ours: Float32Array, heads: number, L: number, gold: Float32Array, rows: [number, number][], sampled: boolean): number {
-  let worst = 0;
-  rows.forEach(([b, t], s) => {
-    for (let h = 0; h < heads; h++) {
-      const o = ((b * heads + h) * L + t) * L;
-      const g = sampled ? (s * heads + h) * L : o;
-      for (let j = 0; j < L; j++) {
-        const d = Math.abs(ours[o + j] - gold[g + j]);
-        if (!(d <= worst)) worst = Number.isNaN(d) ? Infinity : d;
-      }
-    }
-  });
-  return worst;
-}
 
 function sameBits(a: Float32Array, b: Float32Array): boolean {
   const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
@@ -96,27 +48,14 @@ describe.skipIf(!sharedAvailable() || !threadsAvailable())(`goldens with ${THREA
       const out: ForwardOutput = await threaded.forward(enc, { hiddenStates: true, attentions: withAttentions });
       const gold = await readSafetensors(shared('golden', 'synthetic-base', `${c.name}.safetensors`));
       const sample = gold.get('sample.index')?.data as Int32Array | undefined;
-      const rows = validRows(c, sample);
-      const [, L] = c.shape;
-      const H = threaded.config.hidden_size;
       let compared = 0;
-      out.hiddenStates!.forEach((t, i) => {
-        const g = gold.get(`hidden_states.${i}`)!.data as Float32Array;
-        expect(hiddenError(t.data, L, H, g, rows, !!sample), `${c.name}: hidden_states.${i}`).toBeLessThanOrEqual(BOUND);
+      const check = (name: string, ours: { data: Float32Array; shape: readonly number[] }) => {
+        expect(maxError(name, ours.data, ours.shape, gold.get(name)!, c, sample), `${c.name}: ${name}`).toBeLessThanOrEqual(BOUND[kindOf(name)]);
         compared++;
-      });
-      if (out.pooler) {
-        const g = gold.get('pooler_output')!.data as Float32Array;
-        let worst = 0;
-        for (let i = 0; i < g.length; i++) worst = Math.max(worst, Math.abs(out.pooler.data[i] - g[i]));
-        expect(worst, `${c.name}: pooler_output`).toBeLessThanOrEqual(BOUND);
-        compared++;
-      }
-      out.attentions?.forEach((t, i) => {
-        const g = gold.get(`attentions.${i}`)!.data as Float32Array;
-        expect(attentionError(t.data, t.shape[1], L, g, rows, !!sample), `${c.name}: attentions.${i}`).toBeLessThanOrEqual(BOUND);
-        compared++;
-      });
+      };
+      out.hiddenStates!.forEach((t, i) => check(`hidden_states.${i}`, t));
+      if (out.pooler) check('pooler_output', out.pooler);
+      out.attentions?.forEach((t, i) => check(`attentions.${i}`, t));
       expect(compared).toBe(threaded.config.num_hidden_layers + 2 + (withAttentions ? threaded.config.num_hidden_layers : 0));
     });
   }
