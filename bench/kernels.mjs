@@ -148,14 +148,21 @@ if (hasGemm(k)) {
   say('bench: the GEMM exports (gemm_f32__bias, gemm_pack_f32) are not in this build yet: GEMM rows skipped');
 }
 
-// Attention, 12 heads × (S = 128, d = 64): S_h = Q_h·K_hᵀ/√d (heads read in place from [128, 768]),
-// softmax with the mask, O_h = P_h·V_h written in place into [128, 768].
+// Attention, 12 heads × (S = 128, d = 64), heads read in place from [128, 768]: the model's kernel
+// (attention_f32: K and V packed, both products on the packed GEMM, scores blocked in cache), then the
+// strided matmuls it replaced (S_h = Q_h·K_hᵀ/√d, softmax with a mask, O_h = P_h·V_h) for comparison.
 if (hasAttention(k)) {
   const S = 128, H = 12, D = 64, W = H * D;
   const q = random(S * W), kk = random(S * W), v = random(S * W), o = arena.alloc(S * W * 4);
   const p = arena.alloc(H * S * S * 4), mask = random(S, -1, 0);
   const flops = H * (2 * S * S * D * 2);
-  task('attention', `12x${S}x${D}x${S}`, () => {
+  if (typeof e.attention_f32 === 'function') {
+    const scratch = arena.alloc(e.attention_scratch_size(S, D));
+    task('attention_f32', `12x${S}x${D}x${S}`, () => {
+      for (let h = 0; h < H; h++) e.attention_f32(S, D, q + h * D * 4, kk + h * D * 4, v + h * D * 4, W, 1 / Math.sqrt(D), o + h * D * 4, W, 0, scratch);
+    }, { flops, group: 'gemm' });
+  }
+  task('attention (matmul_f32_nt, softmax, matmul_f32_nn)', `12x${S}x${D}x${S}`, () => {
     for (let h = 0; h < H; h++) {
       const ph = p + h * S * S * 4;
       matmulNT(k, S, S, D, q + h * D * 4, W, kk + h * D * 4, W, ph, S, 1 / Math.sqrt(D));

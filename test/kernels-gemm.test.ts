@@ -17,7 +17,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadKernels, type Kernels } from '../src/runtime/wasm.js';
 import { Arena } from '../src/runtime/arena.js';
 import { ROOT } from './shared.js';
-import { activation64, dotErrorBound, gemm64, KC, matmulNN64, matmulNT64, U32, type Activation } from './reference/gemm.js';
+import { activation64, attention64, dotErrorBound, gemm64, KC, matmulNN64, matmulNT64, U32, type Activation } from './reference/gemm.js';
 import { HAVE_ONNX, ONNX_NODE, readNode, readTensor } from './reference/onnx.js';
 
 /** Deterministic uniform [lo, hi) (mulberry32): failures reproduce. */
@@ -390,6 +390,64 @@ for (const simd of ['simd', 'relaxed'] as const) {
             if (!(d <= bound)) expect.fail(`C[${i},${j}] = ${out[i * ldc + j]}, want ${want}: |err| ${d} > ${bound}`);
           }
           for (let j = n; j < ldc; j++) expect(out[i * ldc + j]).toBe(SENTINEL);
+        }
+      });
+    });
+
+    // attention_f32, one head: n across the 32-row query blocks (31, 32, 33, 65) and the 4x8 tiles; d not a
+    // multiple of the 8-column panels (12, 20); heads read in place from a [n, 3H] buffer (ld = 3H).
+    // Bound: the scores carry the GEMM's error Δ ≤ γ_d·Σ|q·k|·scale (+ u|s| for the scale multiply);
+    // softmax turns an absolute error Δ in the scores into a relative error ≤ 2Δ in each probability, plus
+    // its own (exp ≤ 2 ulp, the sum ≲ n/16 u, the 1/Σ multiply: ≤ (8 + n/8)·u here); P·V then adds
+    // γ_n·Σ p|v|. All of it scales with Σ_j p_j·|v_j|; a wrong row, column, scale or block is O(that).
+    const ATT_SHAPES: [number, number, number][] = [
+      // n, d, ld
+      [1, 1, 3],
+      [1, 64, 2304],
+      [3, 8, 24],
+      [13, 64, 2304],
+      [31, 12, 36],
+      [32, 64, 192],
+      [33, 20, 60],
+      [65, 64, 2304],
+      [128, 64, 2304],
+      [200, 32, 96],
+      [512, 64, 2304],
+    ];
+    it.each(ATT_SHAPES)('attention_f32 n=%i d=%i (ld %i) within the bound, probs on request', (n, d, ld) => {
+      const qkv = randomF32(n * ld, n * 31 + d, -2, 2);
+      const scale = Math.fround(1 / Math.sqrt(d));
+      const [q, k, v] = [0, 1, 2].map((i) => qkv.subarray(i * d)); // Q | K | V side by side in each row
+      const ref = attention64(n, d, q, k, v, ld, scale);
+      const ldc = d + 3;
+      c.scoped(() => {
+        const e = c.k.exports;
+        const p = c.put(qkv);
+        const scratch = c.arena.alloc(e.attention_scratch_size(n, d));
+        const ctx = c.put(new Float32Array(n * ldc).fill(SENTINEL));
+        const ctx2 = c.put(new Float32Array(n * ldc).fill(SENTINEL));
+        const probs = c.arena.alloc(4 * n * n);
+        e.attention_f32(n, d, p, p + 4 * d, p + 8 * d, ld, scale, ctx, ldc, 0, scratch);
+        e.attention_f32(n, d, p, p + 4 * d, p + 8 * d, ld, scale, ctx2, ldc, probs, scratch);
+        const out = c.get(ctx, n * ldc);
+        // asking for the probabilities changes where they are kept, not one bit of the result
+        expect(new Uint32Array(c.get(ctx2, n * ldc).buffer)).toEqual(new Uint32Array(out.buffer));
+        const pr = c.get(probs, n * n);
+        for (let i = 0; i < n; i++) {
+          const delta = dotErrorBound(d) * ref.scoreScale[i] + U32 * ref.scoreScale[i];
+          const eps = 2 * delta + (8 + n / 8) * U32;
+          for (let j = 0; j < n; j++) {
+            const want = ref.probs[i * n + j];
+            const dp = Math.abs(pr[i * n + j] - want);
+            if (!(dp <= eps * want + 2 ** -149)) expect.fail(`P[${i},${j}] = ${pr[i * n + j]}, want ${want}: |err| ${dp}`);
+          }
+          for (let col = 0; col < d; col++) {
+            const want = ref.ctx[i * d + col];
+            const bound = (dotErrorBound(n) + eps) * ref.ctxScale[i * d + col] + 2 ** -149;
+            const diff = Math.abs(out[i * ldc + col] - want);
+            if (!(diff <= bound)) expect.fail(`ctx[${i},${col}] = ${out[i * ldc + col]}, want ${want}: |err| ${diff} > ${bound}`);
+          }
+          for (let col = d; col < ldc; col++) expect(out[i * ldc + col]).toBe(SENTINEL);
         }
       });
     });

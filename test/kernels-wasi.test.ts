@@ -31,7 +31,7 @@ describe('WASI kernel benchmark', () => {
     expect(report.peakGflops).toBeGreaterThan(0.1);
     expect(report.peakGflops).toBeLessThan(10_000);
     const kernels = new Set(report.results.map((r) => r.kernel));
-    for (const k of ['copy_f32', 'gelu_f32', 'softmax_f32', 'layernorm_f32', 'gemm_f32__bias', 'attention', 'matmul_f32_nt', 'matmul_f32_nn'])
+    for (const k of ['copy_f32', 'gelu_f32', 'softmax_f32', 'layernorm_f32', 'gemm_f32__bias', 'attention_f32', 'matmul_f32_nt', 'matmul_f32_nn'])
       expect(kernels.has(k), k).toBe(true);
     for (const r of report.results) {
       expect(r.ms, `${r.kernel} ${r.shape}`).toBeGreaterThan(0);

@@ -28,7 +28,7 @@ window.run = async () => {
   const kernels = await loadKernels({ shared: true });
   const K = kernels.exports;
   const arena = new Arena(kernels.memory, K.heap_base());
-  const c = await createThreadedCompute({ threads: 3, kernels, arena, maxSeq: 64, minParallelWork: 0 });
+  const c = await createThreadedCompute({ threads: 3, kernels, arena, maxSeq: 64, maxHeadSize: 16, minParallelWork: 0 });
   const s = new SingleThreadCompute(K);
   const rnd = (n) => { const p = arena.alloc(4 * n); const v = arena.f32(p, n); for (let i = 0; i < n; i++) v[i] = Math.sin(i * 12.9898) * 3; return p; };
   const same = (a, b, len) => { const A = new Uint32Array(kernels.memory.buffer, a, len), B = new Uint32Array(kernels.memory.buffer, b, len); return A.every((v, i) => v === B[i]); };
@@ -39,7 +39,7 @@ window.run = async () => {
   s.linear(m, x, k, { w: packed, n, k }, y1, n, 'gelu');
   c.linear(m, x, k, { w: packed, n, k }, y2, n, 'gelu');
   const [heads, d, L] = [4, 16, 50];
-  const qkv = rnd(L * 3 * heads * d), ctx1 = arena.alloc(4 * L * heads * d), ctx2 = arena.alloc(4 * L * heads * d), sc = arena.alloc(4 * 64 * 64);
+  const qkv = rnd(L * 3 * heads * d), ctx1 = arena.alloc(4 * L * heads * d), ctx2 = arena.alloc(4 * L * heads * d), sc = arena.alloc(K.attention_scratch_size(64, 16) + 4 * 64 * 64);
   s.attention(L, heads, d, qkv, ctx1, sc);
   c.attention(L, heads, d, qkv, ctx2, sc);
   const out = { variant: kernels.variant, threads: c.threads, gemm: same(y1, y2, m * n), attention: same(ctx1, ctx2, L * heads * d) };

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeError } from '../src/errors.js';
-import { SingleThreadCompute, type Compute, type Epilogue, type Linear } from '../src/model/compute.js';
+import { SingleThreadCompute, attentionScratchBytes, type Compute, type Epilogue, type Linear } from '../src/model/compute.js';
 import { Arena } from '../src/runtime/arena.js';
 import { loadKernels, type Kernels } from '../src/runtime/wasm.js';
 import { createThreadedCompute, threadsAvailable, type ThreadedCompute } from '../src/threads/compute.js';
@@ -203,7 +203,7 @@ describe.skipIf(!threadsAvailable())('process exit', () => {
     import { createThreadedCompute } from './dist/threads/compute.js';
     const kernels = await loadKernels({ shared: true });
     const arena = new Arena(kernels.memory, kernels.exports.heap_base());
-    const c = await createThreadedCompute({ threads: 3, kernels, arena, maxSeq: 16, minParallelWork: 0 });
+    const c = await createThreadedCompute({ threads: 3, kernels, arena, maxSeq: 16, maxHeadSize: 64, minParallelWork: 0 });
     const x = arena.alloc(4 * 64 * 64);
     c.tanh(64 * 64, x, x);
     if (c.jobs !== 1) throw new Error('tanh did not run on the pool');
@@ -233,7 +233,7 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
   beforeAll(async () => {
     single = new SingleThreadCompute(kernels.exports);
     // minParallelWork 0: every call that can be split is, even m = 1 or n = 13, to exercise the splits
-    for (const threads of [2, 3]) pools.push(await createThreadedCompute({ threads, kernels, arena, maxSeq, minParallelWork: 0, stallMs: 10_000 }));
+    for (const threads of [2, 3]) pools.push(await createThreadedCompute({ threads, kernels, arena, maxSeq, maxHeadSize: 64, minParallelWork: 0, stallMs: 10_000 }));
   });
   afterAll(async () => {
     await Promise.all(pools.map((p) => p.dispose()));
@@ -356,7 +356,7 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const mark = arena.used;
     const H = heads * d;
     const qkv = randomBuffer(n * 3 * H, heads * n + d, 2);
-    const scores = arena.alloc(4 * maxSeq * maxSeq);
+    const scores = arena.alloc(attentionScratchBytes(kernels.exports, maxSeq, d));
     const before = pools.map((p) => p.jobs);
     compare(n * H, (c, ctx) => c.attention(n, heads, d, qkv, ctx, scores));
     // one job of one task per head
@@ -369,7 +369,7 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const [heads, d, n] = [12, 64, 37];
     const H = heads * d;
     const qkv = randomBuffer(n * 3 * H, 77, 2);
-    const scores = arena.alloc(4 * maxSeq * maxSeq);
+    const scores = arena.alloc(attentionScratchBytes(kernels.exports, maxSeq, d));
     const seen: Float32Array[][] = [];
     compare(n * H, (c, ctx) => {
       const probs: Float32Array[] = [];
@@ -391,7 +391,7 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const mark = arena.used;
     const [heads, d, n] = [4, 8, maxSeq + 3];
     const qkv = randomBuffer(n * 3 * heads * d, 78);
-    const scores = arena.alloc(4 * n * n);
+    const scores = arena.alloc(attentionScratchBytes(kernels.exports, n, d));
     const before = pools.map((p) => p.jobs);
     compare(n * heads * d, (c, ctx) => c.attention(n, heads, d, qkv, ctx, scores));
     pools.forEach((p, i) => expect(p.jobs - before[i]).toBe(0));
@@ -412,15 +412,15 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
   });
 
   it('threads: 1 starts no worker; defaults keep small calls on the calling thread', async () => {
-    const one = await createThreadedCompute({ threads: 1, kernels, arena, maxSeq });
+    const one = await createThreadedCompute({ threads: 1, kernels, arena, maxSeq, maxHeadSize: 64 });
     expect(one.threads).toBe(1);
     expect(one).toBeInstanceOf(SingleThreadCompute);
     await one.dispose();
-    await expect(createThreadedCompute({ threads: 0, kernels, arena, maxSeq })).rejects.toThrow(RuntimeError);
+    await expect(createThreadedCompute({ threads: 0, kernels, arena, maxSeq, maxHeadSize: 64 })).rejects.toThrow(RuntimeError);
     const notShared = await loadKernels();
-    await expect(createThreadedCompute({ threads: 2, kernels: notShared, arena: new Arena(notShared.memory, notShared.exports.heap_base()), maxSeq })).rejects.toThrow(/shared-memory build/);
+    await expect(createThreadedCompute({ threads: 2, kernels: notShared, arena: new Arena(notShared.memory, notShared.exports.heap_base()), maxSeq, maxHeadSize: 64 })).rejects.toThrow(/shared-memory build/);
 
-    const c = await createThreadedCompute({ threads: 2, kernels, arena, maxSeq });
+    const c = await createThreadedCompute({ threads: 2, kernels, arena, maxSeq, maxHeadSize: 64 });
     try {
       const mark = arena.used;
       const x = randomBuffer(128 * 768, 3);

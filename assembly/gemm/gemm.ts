@@ -129,7 +129,7 @@ export function gemm_pack_f32(n: i32, k: i32, w: usize, ldw: i32, bias: usize, p
  * pointer; otherwise `a` is plain row-major A. Same loops, same tiles' arithmetic: the same bits.
  */
 // @ts-ignore: decorator
-@inline function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32, epi: i32, packedA: bool): void {
+@inline export function gemm(m: i32, n: i32, k: i32, a: usize, lda: i32, w: usize, c: usize, ldc: i32, epi: i32, packedA: bool): void {
   if (m <= 0 || n <= 0) return;
   const pb = <usize>panelBytes(k);
   const ldaB = <usize>lda << 2;

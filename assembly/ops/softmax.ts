@@ -9,9 +9,31 @@
 import { exp_f32x4, exp_f32x1 } from './math';
 
 export function softmax_f32(m: i32, n: i32, x: usize, ldx: i32, bias: usize): void {
+  softmax_rows(m, n, x, ldx, bias, 1, false);
+}
+
+/**
+ * The rows' loop. `scaled` (a compile-time constant at each call site): x[r, :] = softmax(scale·x[r, :])
+ * instead, the attention's scores/√d multiplied in a first pass over the row while it is hot (one
+ * rounding, the same as scaling the stored scores first; bias must be 0).
+ */
+// @ts-ignore: decorator
+@inline export function softmax_rows(m: i32, n: i32, x: usize, ldx: i32, bias: usize, scale: f32, scaled: bool): void {
   const n4 = n & ~3;
   for (let r = 0; r < m; r++) {
     const row = x + ((<usize>r * <usize>ldx) << 2);
+    if (scaled) {
+      const vs = f32x4.splat(scale);
+      let i = 0;
+      for (; i < n4; i += 4) {
+        const o = <usize>i << 2;
+        v128.store(row + o, f32x4.mul(v128.load(row + o), vs));
+      }
+      for (; i < n; i++) {
+        const o = <usize>i << 2;
+        store<f32>(row + o, load<f32>(row + o) * scale);
+      }
+    }
     if (bias != 0) {
       let i = 0;
       for (; i < n4; i += 4) {

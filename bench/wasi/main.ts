@@ -14,6 +14,7 @@
 // slows a register-bound loop), measured before and after the kernels, the higher one kept.
 import {
   gemm_pack_size, gemm_pack_f32, gemm_f32__bias, gemm_f32__bias_gelu, matmul_f32_nt, matmul_f32_nn,
+  attention_scratch_size, attention_f32,
 } from '../../assembly/gemm/index';
 import {
   softmax_f32, layernorm_f32, add_layernorm_f32, gelu_f32, gelu_tanh_f32, tanh_f32, add_f32, copy_f32,
@@ -61,7 +62,7 @@ const OP_ADD_LAYERNORM = 7, OP_SOFTMAX_MASK = 8, OP_GEMM = 9, OP_GEMM_GELU = 10,
 const OP_NT = 12, OP_NN = 13, OP_NAIVE = 14;
 let gM = 0, gN = 0, gK = 0;
 let pX: usize = 0, pY: usize = 0, pR: usize = 0, pG: usize = 0, pB: usize = 0, pW: usize = 0, pMask: usize = 0;
-let pQ: usize = 0, pKk: usize = 0, pV: usize = 0, pO: usize = 0, pP: usize = 0;
+let pQ: usize = 0, pKk: usize = 0, pV: usize = 0, pO: usize = 0, pP: usize = 0, pS: usize = 0;
 
 function run(op: i32): void {
   const len = gM * gN;
@@ -78,13 +79,11 @@ function run(op: i32): void {
     case OP_GEMM: gemm_f32__bias(gM, gN, gK, pX, gK, pW, pY, gN); break;
     case OP_GEMM_GELU: gemm_f32__bias_gelu(gM, gN, gK, pX, gK, pW, pY, gN); break;
     case OP_ATTENTION: {
-      // 12 heads of (S = gM, d = gK): S_h = Q_h·K_hᵀ/√d, masked softmax, O_h = P_h·V_h, heads in place
+      // 12 heads of (S = gM, d = gK), heads in place: the model's attention_f32 (pS: its scratch)
       const S = gM, D = gK, W = 12 * D;
       for (let h = 0; h < 12; h++) {
-        const ph = pP + <usize>(h * S * S) * 4;
-        matmul_f32_nt(S, S, D, pQ + <usize>(h * D) * 4, W, pKk + <usize>(h * D) * 4, W, ph, S, <f32>(1.0 / Math.sqrt(<f64>D)));
-        softmax_f32(S, S, ph, S, pMask);
-        matmul_f32_nn(S, D, S, ph, S, pV + <usize>(h * D) * 4, W, pO + <usize>(h * D) * 4, W);
+        const o = <usize>(h * D) * 4;
+        attention_f32(S, D, pQ + o, pKk + o, pV + o, W, <f32>(1.0 / Math.sqrt(<f64>D)), pO + o, W, 0, pS);
       }
       break;
     }
@@ -203,7 +202,7 @@ let peakMulAdd = peak(1, operands);
   pG = random(T * 16, 0.5, 1.5); pB = random(T * 16, -0.5, 0.5); pMask = random(T * 16, -1, 0);
   pW = alloc(<usize>gemm_pack_size(T, T)); gemm_pack_f32(T, T, pR, T, pB, pW);
   pQ = random(16 * 768, -1, 1); pKk = random(16 * 768, -1, 1); pV = random(16 * 768, -1, 1);
-  pO = alloc(16 * 768 * 4); pP = alloc(12 * 16 * 16 * 4);
+  pO = alloc(16 * 768 * 4); pP = alloc(12 * 16 * 16 * 4); pS = alloc(<usize>attention_scratch_size(128, 64));
   const warm = SMOKE ? 20 : 400;
   for (let i = 0; i < warm; i++) for (let op = 0; op <= OP_NAIVE; op++) if (op != OP_NT && op != OP_NN) run(op);
   gM = 16; gN = 16; gK = 16;
@@ -263,7 +262,7 @@ for (let g = 0; g < G_M.length; g++) {
   pQ = random(S * W, -1, 1); pKk = random(S * W, -1, 1); pV = random(S * W, -1, 1);
   pO = alloc(<usize>(S * W) << 2); pP = alloc(<usize>(12 * S * S) << 2); pMask = random(S, -1, 0);
   gM = S; gK = D;
-  bench('attention', '12x' + S.toString() + 'x' + D.toString() + 'x' + S.toString(), OP_ATTENTION, 12.0 * 4.0 * <f64>(S * S * D), 0);
+  bench('attention_f32', '12x' + S.toString() + 'x' + D.toString() + 'x' + S.toString(), OP_ATTENTION, 12.0 * 4.0 * <f64>(S * S * D), 0);
   gM = S; gN = S; gK = D;
   bench('matmul_f32_nt', S.toString() + 'x' + S.toString() + 'x' + D.toString(), OP_NT, 2.0 * <f64>(S * S * D), 0);
   gM = S; gN = D; gK = S;

@@ -54,4 +54,15 @@ export interface GemmExports {
   ): void;
   /** C[i, j] = Σ_p A[i, p]·B[p, j] (context = P·V_h, V_h read in place: ldb = 3H). k = 0 gives zeros. */
   matmul_f32_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number): void;
+  /** Scratch bytes attention_f32 needs for n tokens, head size d (packed K and V, one block of scores). */
+  attention_scratch_size(n: number, d: number): number;
+  /**
+   * One head: ctx[n×d] (row stride ldc) = softmax(Q·Kᵀ·scale)·V, Q, K, V [n, d] at row stride ld (a head's
+   * slices of the [n, 3H] QKV buffer). K and V are packed into `scratch` and both products run on the
+   * packed GEMM, query rows in blocks whose scores stay in cache. probs ≠ 0: the probabilities [n, n] are
+   * left there too (output_attentions).
+   */
+  attention_f32(
+    n: number, d: number, q: number, k: number, v: number, ld: number, scale: number, ctx: number, ldc: number, probs: number, scratch: number,
+  ): void;
 }

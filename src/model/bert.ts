@@ -11,7 +11,7 @@ import { BertTokenizer } from '../tokenizer/index.js';
 import { openWbin, type WbinFile } from '../weights/wbin.js';
 import { openSource, type WeightSource } from '../weights/source.js';
 import type { BertConfig } from './config.js';
-import { SingleThreadCompute, type Compute, type Linear } from './compute.js';
+import { SingleThreadCompute, attentionScratchBytes, type Compute, type Linear } from './compute.js';
 import { normalizeInput, type BatchRows, type EncodedInput } from './inputs.js';
 import {
   BertEmbeddings,
@@ -176,7 +176,7 @@ export class Bert {
       qkv: arena.alloc(4 * rows4 * Math.max(3 * H, I), 'qkv'),
       ctx: arena.alloc(4 * rows4 * H, 'ctx'),
       inter: arena.alloc(4 * rows4 * Math.max(I, H), 'intermediate'),
-      scores: arena.alloc(4 * maxSeq * maxSeq, 'scores'),
+      attention: arena.alloc(attentionScratchBytes(k, maxSeq, H / cfg.num_attention_heads), 'attention scratch'),
     };
     let compute: Compute = new SingleThreadCompute(k);
     if (threads > 1) {
@@ -184,7 +184,7 @@ export class Bert {
         // Workers poll 2 ms for the next job before sleeping: a forward's kernels follow each other within
         // that (packing A, layernorm and small ops run on the caller between them), and waking a sleeping
         // worker costs ~0.4 ms here. Measured 1x128 on 2 threads: 509 → 448 ms, 1x16 64–74 → 57–60 ms.
-        compute = await createThreadedCompute({ threads, kernels, arena, maxSeq, spinUs: 2000 });
+        compute = await createThreadedCompute({ threads, kernels, arena, maxSeq, maxHeadSize: H / cfg.num_attention_heads, spinUs: 2000 });
       } catch (e) {
         // e.g. a page whose CSP forbids blob: workers: one thread beats no model
         if (!(e instanceof RuntimeError)) throw e;

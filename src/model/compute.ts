@@ -24,12 +24,20 @@ export interface Compute {
   linear(m: number, x: number, ldx: number, lin: Linear, y: number, ldy: number, epilogue: Epilogue, scratch?: number): void;
   /**
    * Self-attention of one sequence of n valid tokens, all heads: qkv is [n, 3H] (Q | K | V), ctx [n, H].
-   * `scores` is scratch of n×n floats per head slot; `probs(h)` (optional) receives each head's
-   * probabilities [n, n] before P·V, for output_attentions.
+   * `scratch`: attentionScratchBytes(k, n, headSize) bytes (or more: sized once for the longest sequence).
+   * `probs(h)` (optional) receives each head's probabilities [n, n], for output_attentions.
    */
-  attention(n: number, heads: number, headSize: number, qkv: number, ctx: number, scores: number, probs?: (h: number, ptr: number) => void): void;
+  attention(n: number, heads: number, headSize: number, qkv: number, ctx: number, scratch: number, probs?: (h: number, ptr: number) => void): void;
   layernorm(m: number, n: number, x: number, ldx: number, gamma: number, beta: number, eps: number, y: number, ldy: number): void;
   tanh(n: number, x: number, y: number): void;
+}
+
+/**
+ * Bytes of attention scratch for sequences up to maxSeq tokens: the kernel's own (packed K and V, a block of
+ * scores) and, after it, room for one head's [n, n] probabilities when they are asked for.
+ */
+export function attentionScratchBytes(k: KernelExports, maxSeq: number, headSize: number): number {
+  return k.attention_scratch_size(maxSeq, headSize) + 4 * maxSeq * maxSeq;
 }
 
 /** The GEMM export for an epilogue: gemm_f32__* over plain A, gemm_f32_pa__* over A packed by gemm_pack_a_f32. */
@@ -51,18 +59,18 @@ export class SingleThreadCompute implements Compute {
     return (k[gemmExport(epilogue, false)] as GemmFn)(m, lin.n, lin.k, x, ldx, lin.w, y, ldy);
   }
 
-  attention(n: number, heads: number, d: number, qkv: number, ctx: number, scores: number, probs?: (h: number, ptr: number) => void): void {
+  attention(n: number, heads: number, d: number, qkv: number, ctx: number, scratch: number, probs?: (h: number, ptr: number) => void): void {
     const k = this.k;
     const H = heads * d;
     const ld = 3 * H;
     const scale = 1 / Math.sqrt(d);
+    // the probabilities, when asked for, go after the kernel's scratch (see attentionScratchBytes)
+    const p = probs ? scratch + k.attention_scratch_size(n, d) : 0;
     for (let h = 0; h < heads; h++) {
       const q = qkv + 4 * h * d;
-      // scores = Q_h · K_hᵀ / √d over the n valid keys only: padded keys would get exp(finfo.min) = 0 anyway.
-      k.matmul_f32_nt(n, n, d, q, ld, q + 4 * H, ld, scores, n, scale);
-      k.softmax_f32(n, n, scores, n, 0);
-      if (probs) probs(h, scores);
-      k.matmul_f32_nn(n, d, n, scores, n, q + 8 * H, ld, ctx + 4 * h * d, H);
+      // over the n valid keys only: padded keys would get exp(finfo.min) = 0 anyway
+      k.attention_f32(n, d, q, q + 4 * H, q + 8 * H, ld, scale, ctx + 4 * h * d, H, p, scratch);
+      if (probs) probs(h, p);
     }
   }
 

@@ -34,8 +34,8 @@ export interface Activations {
   readonly ctx: number;
   /** [T, max(I, H)] intermediate (GELU) activations */
   readonly inter: number;
-  /** [L, L] one head's scores / probabilities */
-  readonly scores: number;
+  /** attention scratch: attentionScratchBytes(maxSeq, head size) */
+  readonly attention: number;
 }
 
 export interface LayerNorm {
@@ -81,7 +81,7 @@ export class BertSelfAttention {
     if (layer === 0) taps?.qkv?.(act.qkv);
     for (const s of seqs) {
       const probs = taps?.attention ? (h: number, ptr: number) => taps.attention!(layer, s, h, ptr) : undefined;
-      c.attention(s.n, this.num_attention_heads, this.attention_head_size, act.qkv + 4 * 3 * H * s.offset, act.ctx + 4 * H * s.offset, act.scores, probs);
+      c.attention(s.n, this.num_attention_heads, this.attention_head_size, act.qkv + 4 * 3 * H * s.offset, act.ctx + 4 * H * s.offset, act.attention, probs);
     }
   }
 }

@@ -3,7 +3,7 @@
 //   GEMM       by column panels: columns [n0, n1) with n0 a multiple of gemm_nr() are the same export
 //              called on w + gemm_pack_offset(n0, k), y + 4·n0 (panels are independent); by rows, in
 //              whole MR-row tiles, when there are too few panels to share
-//   attention  by heads; each thread keeps its own n×n scores scratch
+//   attention  by heads; each thread keeps its own attention scratch (packed K, V and a block of scores)
 //   layernorm  by rows; tanh by 16-float blocks (same SIMD lanes, same tail)
 // Jobs too small to pay for a dispatch (some µs) run on the calling thread alone.
 import { RuntimeError } from '../errors.js';
@@ -35,10 +35,12 @@ export interface ThreadedComputeOptions {
   readonly threads: number;
   /** from loadKernels({ shared: true }) */
   readonly kernels: Kernels;
-  /** scratch (one maxSeq² scores buffer per thread) is allocated from it here, once */
+  /** scratch (one attention scratch per thread) is allocated from it here, once */
   readonly arena: Arena;
   /** longest sequence attention() will see */
   readonly maxSeq: number;
+  /** largest attention head size attention() will see (scratch is sized for it) */
+  readonly maxHeadSize: number;
   /** µs an idle worker polls for the next job before sleeping (default 100; see PoolOptions.spinUs) */
   readonly spinUs?: number;
   /**
@@ -105,6 +107,7 @@ class PoolCompute implements ThreadedCompute {
     private readonly k: KernelExports,
     private readonly pool: WorkerPool,
     private readonly maxSeq: number,
+    private readonly maxHeadSize: number,
     private readonly minWork: number,
   ) {
     this.single = new SingleThreadCompute(k);
@@ -166,27 +169,23 @@ class PoolCompute implements ThreadedCompute {
     p.run();
   }
 
-  attention(n: number, heads: number, d: number, qkv: number, ctx: number, scores: number, probs?: (h: number, ptr: number) => void): void {
+  attention(n: number, heads: number, d: number, qkv: number, ctx: number, scratch: number, probs?: (h: number, ptr: number) => void): void {
     // probs: the callback must see each head's probabilities while the caller's thread runs, and it is
     // only asked for when inspecting (output_attentions): the single-threaded path serves it.
-    if (probs || n > this.maxSeq || heads < 2 || 2 * heads * n * n * d < this.minWork) {
-      return this.single.attention(n, heads, d, qkv, ctx, scores, probs);
+    if (probs || n > this.maxSeq || d > this.maxHeadSize || heads < 2 || 2 * heads * n * n * d < this.minWork) {
+      return this.single.attention(n, heads, d, qkv, ctx, scratch, probs);
     }
     const H = heads * d;
     const ld = 3 * H;
     const scale = 1 / Math.sqrt(d);
-    const nt = this.id('matmul_f32_nt');
-    const sm = this.id('softmax_f32');
-    const nn = this.id('matmul_f32_nn');
+    const fn = this.id('attention_f32');
     const p = this.pool;
-    // One task per head, three calls each, exactly SingleThreadCompute's sequence; argument 0 in the
-    // marked slots is "this thread's scores scratch" (rel bits: bit i = argument i).
-    p.begin(3);
+    // One call per head, exactly SingleThreadCompute's; the last argument, 0 and marked relative
+    // (rel bit 10), is "this thread's attention scratch".
+    p.begin(1);
     for (let h = 0; h < heads; h++) {
       const q = qkv + 4 * h * d;
-      p.call(nt, 1 << 7, n, n, d, q, ld, q + 4 * H, ld, 0, n, scale);
-      p.call(sm, 1 << 2, n, n, 0, n, 0);
-      p.call(nn, 1 << 3, n, d, n, 0, n, q + 8 * H, ld, ctx + 4 * h * d, H);
+      p.call(fn, 1 << 10, n, d, q, q + 4 * H, q + 8 * H, ld, scale, ctx + 4 * h * d, H, 0, 0);
     }
     p.run();
   }
@@ -243,7 +242,7 @@ class OneThread extends SingleThreadCompute implements ThreadedCompute {
  * build; callers fall back to SingleThreadCompute with a warning.
  */
 export async function createThreadedCompute(opts: ThreadedComputeOptions): Promise<ThreadedCompute> {
-  const { threads, kernels, arena, maxSeq } = opts;
+  const { threads, kernels, arena, maxSeq, maxHeadSize } = opts;
   if (!Number.isInteger(threads) || threads < 1) throw new RuntimeError(`threads must be a positive integer (got ${threads})`);
   if (threads === 1) return new OneThread(kernels.exports);
   if (!threadsAvailable()) {
@@ -257,7 +256,8 @@ export async function createThreadedCompute(opts: ThreadedComputeOptions): Promi
   }
   if (arena.memory !== kernels.memory) throw new RuntimeError('the arena must be over the kernels’ memory');
   const scratch: number[] = [];
-  for (let t = 0; t < threads; t++) scratch.push(arena.alloc(4 * maxSeq * maxSeq, `attention scores of thread ${t}`));
+  const bytes = kernels.exports.attention_scratch_size(maxSeq, maxHeadSize);
+  for (let t = 0; t < threads; t++) scratch.push(arena.alloc(bytes, `attention scratch of thread ${t}`));
   const pool = await WorkerPool.create(kernels.exports as unknown as WebAssembly.Exports, {
     workers: threads - 1,
     module: kernels.module,
@@ -266,5 +266,5 @@ export async function createThreadedCompute(opts: ThreadedComputeOptions): Promi
     spinUs: opts.spinUs,
     stallMs: opts.stallMs,
   });
-  return new PoolCompute(kernels.exports, pool, maxSeq, opts.minParallelWork ?? 1 << 19);
+  return new PoolCompute(kernels.exports, pool, maxSeq, maxHeadSize, opts.minParallelWork ?? 1 << 19);
 }

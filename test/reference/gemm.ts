@@ -127,3 +127,46 @@ export function dotErrorBound(k: number): number {
   const depth = Math.min(k, KC) + Math.ceil(k / KC) + 3;
   return (depth * U32) / (1 - depth * U32);
 }
+
+/**
+ * One attention head in float64: P = softmax(scale·Q·Kᵀ) row-wise, ctx = P·V, with Q, K, V [n, d] at row
+ * stride ld. Also per output Σ_j p_j·|v_j| (the scale of ctx's rounding error) and per query row the
+ * largest Σ_p |q·k|·scale over the keys (the scale of the scores' error).
+ */
+export function attention64(
+  n: number, d: number, q: ArrayLike<number>, k: ArrayLike<number>, v: ArrayLike<number>, ld: number, scale: number,
+): { ctx: Float64Array; ctxScale: Float64Array; probs: Float64Array; scoreScale: Float64Array } {
+  const probs = new Float64Array(n * n);
+  const scoreScale = new Float64Array(n);
+  const ctx = new Float64Array(n * d);
+  const ctxScale = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) {
+    let mx = -Infinity;
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      let abs = 0;
+      for (let p = 0; p < d; p++) {
+        const t = q[i * ld + p] * k[j * ld + p];
+        s += t;
+        abs += Math.abs(t);
+      }
+      probs[i * n + j] = s * scale;
+      scoreScale[i] = Math.max(scoreScale[i], abs * Math.abs(scale));
+      mx = Math.max(mx, s * scale);
+    }
+    let sum = 0;
+    for (let j = 0; j < n; j++) sum += probs[i * n + j] = Math.exp(probs[i * n + j] - mx);
+    for (let j = 0; j < n; j++) probs[i * n + j] /= sum;
+    for (let c = 0; c < d; c++) {
+      let s = 0;
+      let abs = 0;
+      for (let j = 0; j < n; j++) {
+        s += probs[i * n + j] * v[j * ld + c];
+        abs += probs[i * n + j] * Math.abs(v[j * ld + c]);
+      }
+      ctx[i * d + c] = s;
+      ctxScale[i * d + c] = abs;
+    }
+  }
+  return { ctx, ctxScale, probs, scoreScale };
+}
