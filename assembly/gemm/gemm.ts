@@ -17,7 +17,7 @@ import {
   gemm_f32_1x8__simd128, gemm_f32_2x8__simd128, gemm_f32_3x8__simd128, gemm_f32_4x8__simd128,
   gemm_f32_1x8__simd128_pa, gemm_f32_2x8__simd128_pa, gemm_f32_3x8__simd128_pa, gemm_f32_4x8__simd128_pa,
 } from './generated/gemm_f32__simd128';
-import { EPI_BIAS, EPI_GELU, EPI_GELU_TANH, EPI_RELU, EPI_RESIDUAL } from './epilogue';
+import { EPI_BIAS, EPI_GELU, EPI_GELU_TANH, EPI_RELU, EPI_RESIDUAL, epi_deferred, gemm_activate_rows } from './epilogue';
 
 // @ts-ignore: decorator
 @inline const NR: i32 = 8;
@@ -143,11 +143,14 @@ export function gemm_pack_f32(n: i32, k: i32, w: usize, ldw: i32, bias: usize, p
       const mr = min(MR, m - m0);
       const am = a + <usize>m0 * ldaB;
       const cm = c + <usize>m0 * ldcB;
+      // GELU runs on the block's rows after its tiles (see gemm_activate_rows), the rest inside them
+      const te = epi_deferred(epi) ? EPI_BIAS : epi;
       for (let n0 = nb; n0 < ne; n0 += NR) {
         const wp = w + <usize>(n0 / NR) * pb;
-        if (packedA) tilePA(mr, min(NR, n - n0), k, am, wp, cm + (<usize>n0 << 2), ldcB, epi);
-        else tile(mr, min(NR, n - n0), k, am, ldaB, wp, cm + (<usize>n0 << 2), ldcB, epi);
+        if (packedA) tilePA(mr, min(NR, n - n0), k, am, wp, cm + (<usize>n0 << 2), ldcB, te);
+        else tile(mr, min(NR, n - n0), k, am, ldaB, wp, cm + (<usize>n0 << 2), ldcB, te);
       }
+      if (epi_deferred(epi)) gemm_activate_rows(mr, ne - nb, cm + (<usize>nb << 2), ldcB, epi);
     }
   }
 }
