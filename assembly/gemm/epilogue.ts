@@ -17,20 +17,27 @@ import { gelu_erf_f32x4, gelu_tanh_f32x4 } from '../ops/math';
 // @ts-ignore: decorator
 @inline export const EPI_RESIDUAL: i32 = 4;
 
+/** The activation done inside the tile: ReLU (one compare-select). The GELUs: gemm_activate_rows. */
 // @ts-ignore: decorator
-@inline function activate(v: v128, epi: i32): v128 {
-  if (epi == EPI_GELU) return gelu_erf_f32x4(v);
-  if (epi == EPI_GELU_TANH) return gelu_tanh_f32x4(v);
+@inline function activate_in_tile(v: v128, epi: i32): v128 {
   // max(x, 0) as a compare-select: relu(NaN) stays NaN, relu(−0) = −0 like torch.relu
   if (epi == EPI_RELU) return v128.bitselect(f32x4.splat(0), v, f32x4.lt(v, f32x4.splat(0)));
   return v;
 }
 
-/** One row of a tile: 8 values in v0, v1 (sum + bias), the first nr (1..8) stored at c after the epilogue. */
+// @ts-ignore: decorator
+@inline function gelu(v: v128, epi: i32): v128 {
+  return epi == EPI_GELU ? gelu_erf_f32x4(v) : gelu_tanh_f32x4(v);
+}
+
+/**
+ * One row of a tile: 8 values in v0, v1 (sum + bias), the first nr (1..8) stored at c after the epilogue
+ * (bias, ReLU or residual; a GELU epi stores sum + bias for gemm_activate_rows to finish).
+ */
 // @ts-ignore: decorator
 @inline export function gemm_store_row8(c: usize, nr: i32, v0: v128, v1: v128, epi: i32): void {
-  v0 = activate(v0, epi);
-  v1 = activate(v1, epi);
+  v0 = activate_in_tile(v0, epi);
+  v1 = activate_in_tile(v1, epi);
   const res = epi == EPI_RESIDUAL;
   if (nr == 8) {
     if (res) {
@@ -75,6 +82,7 @@ import { gelu_erf_f32x4, gelu_tanh_f32x4 } from '../ops/math';
  * the tile (the last n mod 4 on a partial vector, stored lane by lane): the same bits.
  */
 export function gemm_activate_rows(m: i32, n: i32, c: usize, ldc: usize, epi: i32): void {
+  // epi: EPI_GELU or EPI_GELU_TANH (epi_deferred)
   for (let r = 0; r < m; r++) {
     const row = c + <usize>r * ldc;
     let j = 0;
@@ -82,14 +90,14 @@ export function gemm_activate_rows(m: i32, n: i32, c: usize, ldc: usize, epi: i3
       const o = <usize>j << 2;
       const a = v128.load(row + o);
       const b = v128.load(row + o, 16);
-      v128.store(row + o, activate(a, epi));
-      v128.store(row + o, activate(b, epi), 16);
+      v128.store(row + o, gelu(a, epi));
+      v128.store(row + o, gelu(b, epi), 16);
     }
     if (j < n) {
       const o = <usize>j << 2;
       const a = v128.load(row + o);
       const b = j + 4 < n ? v128.load(row + o, 16) : a;
-      gemm_store_row8(row + o, n - j, activate(a, epi), activate(b, epi), EPI_BIAS);
+      gemm_store_row8(row + o, n - j, gelu(a, epi), gelu(b, epi), EPI_BIAS);
     }
   }
 }
