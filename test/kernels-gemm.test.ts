@@ -271,6 +271,28 @@ for (const simd of ['simd', 'relaxed'] as const) {
       });
     });
 
+    it('C may end at the last byte of memory: no epilogue reads or writes past column n', () => {
+      // n = 13 and 5: the GELU pass's tail (5 columns) and a tile's partial panel end exactly at the end
+      for (const n of [13, 5]) {
+        const m = 3, k = 7;
+        const g = gemmCase(m, n, k, 0, 0);
+        const e = c.k.exports;
+        c.scoped(() => {
+          const pa = c.put(g.a);
+          const pw = packed(c, g);
+          if (c.k.memory.buffer.byteLength - 4 * m * n < c.arena.used + 64) c.k.memory.grow(1);
+          const last = c.k.memory.buffer.byteLength - 4 * m * n; // free memory past the arena, nobody else's
+          for (const [name] of EPILOGUES) {
+            const here = c.put(g.res.subarray(0, m * n));
+            e[name as GemmName](m, n, k, pa, k, pw, here, n);
+            new Float32Array(c.k.memory.buffer, last, m * n).set(g.res.subarray(0, m * n));
+            e[name as GemmName](m, n, k, pa, k, pw, last, n);
+            expect(new Float32Array(c.k.memory.buffer, last, m * n)).toEqual(c.get(here, m * n));
+          }
+        });
+      }
+    });
+
     it('packed A (gemm_pack_a_f32 + gemm_f32_pa__*): the same bits as plain A on every table shape, epilogue and row slice', () => {
       // The packed path reorders no arithmetic (one pointer with immediate offsets instead of four row
       // pointers), so anything but exact equality is a packing or indexing bug.

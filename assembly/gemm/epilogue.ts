@@ -1,8 +1,9 @@
 // Fused GEMM epilogues: what a tile does with its accumulators (sum + bias already added) on the way to C.
 // Selected per call by `epi`; the branch runs once per tile row, outside the k loop, so one compiled tile
 // serves every epilogue. The two GELUs are the exception: the driver applies them to each block of rows
-// right after its tiles (gemm_activate_rows, below), same function, same bits, half the cost. Stores never touch C beyond column nr (a column slice's neighbours belong to
-// another worker), and the residual is read with the same width.
+// right after its tiles (gemm_activate_rows, below), same function, same bits, half the cost. Nothing
+// here reads or writes C beyond column nr (a column slice's neighbours belong to another worker, and the
+// last row may end at the end of memory).
 import { gelu_erf_f32x4, gelu_tanh_f32x4 } from '../ops/math';
 
 // @ts-ignore: decorator
@@ -94,10 +95,18 @@ export function gemm_activate_rows(m: i32, n: i32, c: usize, ldc: usize, epi: i3
       v128.store(row + o, gelu(b, epi), 16);
     }
     if (j < n) {
+      // the last 1..7 columns, read lane by lane (not a whole vector past column n)
       const o = <usize>j << 2;
-      const a = v128.load(row + o);
-      const b = j + 4 < n ? v128.load(row + o, 16) : a;
-      gemm_store_row8(row + o, n - j, gelu(a, epi), gelu(b, epi), EPI_BIAS);
+      const rem = n - j;
+      let a = v128.load32_zero(row + o);
+      if (rem > 1) a = v128.load32_lane(row + o, a, 1, 4);
+      if (rem > 2) a = v128.load32_lane(row + o, a, 2, 8);
+      if (rem > 3) a = v128.load32_lane(row + o, a, 3, 12);
+      let b = i32x4.splat(0);
+      if (rem > 4) b = v128.load32_lane(row + o, b, 0, 16);
+      if (rem > 5) b = v128.load32_lane(row + o, b, 1, 20);
+      if (rem > 6) b = v128.load32_lane(row + o, b, 2, 24);
+      gemm_store_row8(row + o, rem, gelu(a, epi), gelu(b, epi), EPI_BIAS);
     }
   }
 }
