@@ -137,14 +137,14 @@ export function gemm_pack_f32(n: i32, k: i32, w: usize, ldw: i32, bias: usize, p
   // N blocks of NC columns (a multiple of NR) whose panels fit the L2 budget; inside a block every
   // row tile of A sweeps across the block's panels.
   const nc = max(NR, (L2_PANEL_BYTES / max(1, k << 5)) << 3);
+  // GELU runs on each block's rows after its tiles (see gemm_activate_rows), the rest inside them
+  const te = epi_deferred(epi) ? EPI_BIAS : epi;
   for (let nb = 0; nb < n; nb += nc) {
     const ne = min(n, nb + nc);
     for (let m0 = 0; m0 < m; m0 += MR) {
       const mr = min(MR, m - m0);
       const am = a + <usize>m0 * ldaB;
       const cm = c + <usize>m0 * ldcB;
-      // GELU runs on the block's rows after its tiles (see gemm_activate_rows), the rest inside them
-      const te = epi_deferred(epi) ? EPI_BIAS : epi;
       for (let n0 = nb; n0 < ne; n0 += NR) {
         const wp = w + <usize>(n0 / NR) * pb;
         if (packedA) tilePA(mr, min(NR, n - n0), k, am, wp, cm + (<usize>n0 << 2), ldcB, te);

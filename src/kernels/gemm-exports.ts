@@ -46,13 +46,13 @@ export interface GemmExports {
   gemm_f32_pa__bias_relu: GemmFn;
   gemm_f32_pa__bias_residual: GemmFn;
   /**
-   * C[i, j] = alpha · Σ_p A[i, p]·B[j, p] (scores = Q_h·K_hᵀ/√d, heads read in place: lda = ldb = 3H).
-   * No scratch needed. k = 0 gives zeros.
+   * C[i, j] = alpha · Σ_p A[i, p]·B[j, p], any strides, no scratch (ONNX MatMul with B transposed). The
+   * model's attention uses attention_f32 instead; k = 0 gives zeros.
    */
   matmul_f32_nt(
     m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, alpha: number,
   ): void;
-  /** C[i, j] = Σ_p A[i, p]·B[p, j] (context = P·V_h, V_h read in place: ldb = 3H). k = 0 gives zeros. */
+  /** C[i, j] = Σ_p A[i, p]·B[p, j], any strides, no scratch (ONNX MatMul). k = 0 gives zeros. */
   matmul_f32_nn(m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number): void;
   /** Scratch bytes attention_f32 needs for n tokens, head size d (packed K and V, one block of scores). */
   attention_scratch_size(n: number, d: number): number;
