@@ -10,20 +10,23 @@ import { createThreadedCompute, defaultThreadCount, threadsAvailable, type Threa
 import { BertTokenizer } from '../tokenizer/index.js';
 import { openWbin, type WbinFile } from '../weights/wbin.js';
 import { openSource, type WeightSource } from '../weights/source.js';
-import type { BertConfig } from './config.js';
-import { SingleThreadCompute, attentionScratchBytes, type Compute, type Linear } from './compute.js';
+import type { BertConfig } from '../models/bert/config.js';
+import { SingleThreadCompute, attentionScratchBytes, type Compute } from './compute.js';
+import { BERT } from '../models/bert/spec.js';
+import { group as specGroup, prefixOf, walkGroup, type GroupSpec, type Sizes, type WalkOptions } from '../models/spec.js';
 import { normalizeInput, type BatchRows, type EncodedInput } from './inputs.js';
 import {
   BertEmbeddings,
   BertPooler,
-  layerAt,
-  layerBytes,
+  bertEmbeddings,
+  bertLayer,
+  bertPooler,
   type Activations,
   type BertLayer,
   type PackedSeq,
   type Taps,
 } from './modeling_bert.js';
-import { tensor, type Tensor } from './tensor.js';
+import { tensor, type Tensor } from '../models/tensor.js';
 import { Packer } from './packer.js';
 import { StreamState } from './stream.js';
 
@@ -78,16 +81,6 @@ export interface EmbedOptions {
 }
 
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | WeightSource;
-
-const names = {
-  word: 'embeddings.word_embeddings.weight',
-  position: 'embeddings.position_embeddings.weight',
-  tokenType: 'embeddings.token_type_embeddings.weight',
-  embLnW: 'embeddings.LayerNorm.weight',
-  embLnB: 'embeddings.LayerNorm.bias',
-  poolerW: 'pooler.dense.weight',
-  poolerB: 'pooler.dense.bias',
-};
 
 /** Everything a live model holds; dispose() drops it so the wasm memory can be collected. */
 interface State {
@@ -154,20 +147,27 @@ export class Bert {
     const arena = new Arena(kernels.memory, k.heap_base());
     const H = cfg.hidden_size;
     const I = cfg.intermediate_size;
-    const V = cfg.vocab_size;
     const maxSeq = cfg.max_position_embeddings;
     const maxTokens = Math.max(maxSeq, options.maxTokens ?? 8 * maxSeq);
 
-    // Carve everything out first: nothing may grow the memory while a read writes into it.
+    // Carve everything out first: nothing may grow the memory while a read writes into it. Every weight's
+    // place comes from walking BERT's spec (sizes and pointers in one pass).
     const streamed = residency === 'streamed';
-    const word = streamed ? 0 : arena.alloc(4 * V * H, names.word);
-    const position = arena.alloc(4 * maxSeq * H, names.position);
-    const tokenType = arena.alloc(4 * cfg.type_vocab_size * H, names.tokenType);
-    const embLn = { weight: arena.alloc(4 * H), bias: arena.alloc(4 * H) };
-    const perLayer = layerBytes(cfg, k);
-    const layerBase = arena.alloc(perLayer * (streamed ? 1 : cfg.num_hidden_layers), 'layer weights');
-    const hasPooler = file.tensors.some((t) => t.name === names.poolerW);
-    const poolerLin: Linear | undefined = hasPooler ? { w: arena.alloc(k.gemm_pack_size(H, H), 'pooler'), n: H, k: H } : undefined;
+    const linearBytes = (n: number, kk: number) => k.gemm_pack_size(n, kk);
+    const groupAt = (kind: string, bytes: (g: GroupSpec) => number, opts: Omit<WalkOptions, 'base'> = {}) => {
+      const g = specGroup(BERT, kind);
+      const size = walkGroup(g, cfg as unknown as Sizes, linearBytes, opts).bytes;
+      const base = arena.alloc(bytes(g) * size, g.kind);
+      return { g, base, size };
+    };
+    // streamed: the word table stays in the file; only the rows a batch uses are read
+    const emb = groupAt('embeddings', () => 1, { skip: (p) => streamed && p.name === 'word_embeddings' });
+    const embParams = walkGroup(emb.g, cfg as unknown as Sizes, linearBytes, { base: emb.base, skip: (p) => streamed && p.name === 'word_embeddings' }).params;
+    const lay = groupAt('layer', () => (streamed ? 1 : cfg.num_hidden_layers));
+    const layerParams = (i: number) => walkGroup(lay.g, cfg as unknown as Sizes, linearBytes, { base: lay.base + i * lay.size }).params;
+    const hasPooler = file.hasPooler;
+    const pool = hasPooler ? groupAt('pooler', () => 1) : undefined;
+    const poolerParams = pool ? walkGroup(pool.g, cfg as unknown as Sizes, linearBytes, { base: pool.base }).params : undefined;
     const rows4 = Math.ceil(maxTokens / 4) * 4; // packed A fills whole 4-row strips
     const act: Activations = {
       maxTokens,
@@ -192,34 +192,34 @@ export class Bert {
       }
     }
     try {
-      const stagingFloats = Math.max(3 * H * H, I * H, H * H) + Math.max(3 * H, I);
-      const staging = arena.alloc(4 * stagingFloats, 'staging');
+      // staging holds the largest Linear's stacked f32 weight and bias while it is packed
+      let stagingBytes = 0;
+      for (const p of [...layerParams(0).values(), ...(poolerParams?.values() ?? [])]) {
+        if (p.role === 'linear') stagingBytes = Math.max(stagingBytes, Packer.stagingBytes(p.n, p.k));
+      }
+      const staging = arena.alloc(stagingBytes, 'staging');
       const wordRows = streamed ? arena.alloc(4 * maxTokens * H, 'word rows') : 0;
 
       const progress = options.onProgress ?? (() => {});
       progress(`loading ${src.name} (${residency})`);
-      if (!streamed) await file.readTensorF32(names.word, arena.f32(word, V * H));
-      await file.readTensorF32(names.position, arena.f32(position, maxSeq * H));
-      await file.readTensorF32(names.tokenType, arena.f32(tokenType, cfg.type_vocab_size * H));
-      await file.readTensorF32(names.embLnW, arena.f32(embLn.weight, H));
-      await file.readTensorF32(names.embLnB, arena.f32(embLn.bias, H));
       const packer = new Packer(k, arena, staging, (name, dest) => file.readTensorF32(name, dest));
+      await packer.packGroup(embParams, prefixOf(emb.g));
       const layers: BertLayer[] = [];
       if (streamed) {
-        layers.push(layerAt(cfg, k, layerBase));
+        layers.push(bertLayer(cfg, layerParams(0)));
       } else {
         for (let i = 0; i < cfg.num_hidden_layers; i++) {
-          const layer = layerAt(cfg, k, layerBase + i * perLayer);
-          await packer.packLayer(i, layer);
-          layers.push(layer);
+          const params = layerParams(i);
+          await packer.packGroup(params, prefixOf(lay.g, i));
+          layers.push(bertLayer(cfg, params));
           progress(`layer ${i + 1}/${cfg.num_hidden_layers} packed`);
         }
       }
-      if (poolerLin) await packer.packLinear(poolerLin, [[names.poolerW, names.poolerB]]);
+      if (pool && poolerParams) await packer.packGroup(poolerParams, prefixOf(pool.g));
 
-      const embeddings = new BertEmbeddings(word, position, tokenType, embLn);
-      const pooler = poolerLin ? new BertPooler(poolerLin) : undefined;
-      const stream = streamed ? new StreamState(file, cfg, wordRows, staging) : undefined;
+      const embeddings = bertEmbeddings(embParams);
+      const pooler = poolerParams ? bertPooler(poolerParams) : undefined;
+      const stream = streamed ? new StreamState(file, cfg, wordRows, staging, layerParams(0), lay.g) : undefined;
       return new Bert(cfg, tokenizer, residency, { file, kernels, arena, compute, embeddings, layers, pooler, act, stream });
     } catch (e) {
       // nothing half-loaded stays alive: the workers and the source go with the failed load

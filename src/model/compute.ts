@@ -2,10 +2,15 @@
 // exports directly; the threaded one (src/threads/) splits the same calls across workers.
 import type { KernelExports } from '../runtime/exports.js';
 import type { GemmFn } from '../kernels/gemm-exports.js';
-import type { HiddenAct } from './config.js';
+import type { HiddenAct } from '../models/bert/config.js';
+
+/** How a Linear's weight is stored; each format has its packer (engine/packer.ts) and GEMMs. */
+export type LinearFormat = 'f32';
 
 /** A Linear layer's weights, packed once for the GEMM: `w` points at panels of [out=n, in=k] plus bias. */
 export interface Linear {
+  /** how `w` is stored: 'f32' = gemm_pack_f32's panels (the packer and linear() dispatch on it) */
+  readonly format: LinearFormat;
   readonly w: number;
   /** out_features */
   readonly n: number;

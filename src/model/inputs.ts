@@ -1,7 +1,7 @@
 // Turns what callers hand to forward() — one encoding or a padded batch, arrays or typed arrays — into
 // validated rows, and packs the valid tokens (attention_mask 1) of each row for the model.
 import { ModelError } from '../errors.js';
-import type { BertConfig } from './config.js';
+import type { BertConfig } from '../models/bert/config.js';
 
 type Ids = ArrayLike<number>;
 

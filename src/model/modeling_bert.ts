@@ -4,8 +4,9 @@
 //
 // Packed layout: the batch's valid tokens are rows 0..T-1 of every activation (sequence s owns rows
 // offset_s .. offset_s + n_s - 1), so every dense layer is one GEMM with M = T.
-import type { BertConfig } from './config.js';
+import type { BertConfig } from '../models/bert/config.js';
 import type { Compute, Linear } from './compute.js';
+import type { Placed } from '../models/spec.js';
 
 /** One sequence of the packed batch. */
 export interface PackedSeq {
@@ -167,50 +168,38 @@ export class BertPooler {
   }
 }
 
-// ---- the packed weight layout: sizes and walking offsets -------------------------------------------
+// ---- the modules over the spec's walk (src/models/spec.ts walkGroup: one pass gives sizes and pointers)
 
-export interface GemmPacking {
-  gemm_pack_size(n: number, k: number): number;
+function get<R extends Placed['role']>(params: ReadonlyMap<string, Placed>, name: string, role: R): Extract<Placed, { role: R }> {
+  const p = params.get(name);
+  if (!p || p.role !== role) throw new Error(`internal: the spec has no ${role} "${name}"`);
+  return p as Extract<Placed, { role: R }>;
 }
 
-const align64 = (n: number) => Math.ceil(n / 64) * 64;
-
-/** Bytes of one layer's packed weights, in walk order: qkv, attention.output.{dense, LayerNorm}, intermediate.dense, output.{dense, LayerNorm}. */
-export function layerBytes(cfg: BertConfig, p: GemmPacking): number {
-  const H = cfg.hidden_size;
-  const I = cfg.intermediate_size;
-  return (
-    align64(p.gemm_pack_size(3 * H, H)) +
-    align64(p.gemm_pack_size(H, H)) +
-    2 * align64(4 * H) +
-    align64(p.gemm_pack_size(I, H)) +
-    align64(p.gemm_pack_size(H, I)) +
-    2 * align64(4 * H)
+/** BertEmbeddings over the embeddings group's placed params. */
+export function bertEmbeddings(params: ReadonlyMap<string, Placed>): BertEmbeddings {
+  return new BertEmbeddings(
+    get(params, 'word_embeddings', 'embedding').table,
+    get(params, 'position_embeddings', 'embedding').table,
+    get(params, 'token_type_embeddings', 'embedding').table,
+    get(params, 'LayerNorm', 'layernorm'),
   );
 }
 
-/** The BertLayer whose weights start at `base` (resident: layer i's region; streamed: the slot). */
-export function layerAt(cfg: BertConfig, p: GemmPacking, base: number): BertLayer {
-  const H = cfg.hidden_size;
-  const I = cfg.intermediate_size;
-  let at = base;
-  const take = (bytes: number) => {
-    const ptr = at;
-    at += align64(bytes);
-    return ptr;
-  };
-  const lin = (n: number, k: number): Linear => ({ w: take(p.gemm_pack_size(n, k)), n, k });
-  const ln = (): LayerNorm => ({ weight: take(4 * H), bias: take(4 * H) });
-  const qkv = lin(3 * H, H);
-  const attnDense = lin(H, H);
-  const attnLn = ln();
-  const inter = lin(I, H);
-  const outDense = lin(H, I);
-  const outLn = ln();
+/** The BertLayer over one layer group's placed params (resident: layer i's region; streamed: the slot). */
+export function bertLayer(cfg: BertConfig, params: ReadonlyMap<string, Placed>): BertLayer {
   const heads = cfg.num_attention_heads;
+  const H = cfg.hidden_size;
   return new BertLayer(
-    new BertAttention(new BertSelfAttention(qkv, heads, H / heads), new BertSelfOutput(attnDense, attnLn, cfg.layer_norm_eps)),
-    new BertIntermediate(inter, cfg.hidden_act),
-    new BertOutput(outDense, outLn, cfg.layer_norm_eps),
+    new BertAttention(
+      new BertSelfAttention(get(params, 'attention.self.qkv', 'linear'), heads, H / heads),
+      new BertSelfOutput(get(params, 'attention.output.dense', 'linear'), get(params, 'attention.output.LayerNorm', 'layernorm'), cfg.layer_norm_eps),
+    ),
+    new BertIntermediate(get(params, 'intermediate.dense', 'linear'), cfg.hidden_act),
+    new BertOutput(get(params, 'output.dense', 'linear'), get(params, 'output.LayerNorm', 'layernorm'), cfg.layer_norm_eps),
   );
+}
+
+export function bertPooler(params: ReadonlyMap<string, Placed>): BertPooler {
+  return new BertPooler(get(params, 'dense', 'linear'));
 }

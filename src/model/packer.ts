@@ -1,56 +1,60 @@
-// Packing weights at load time: each Linear's (weight, bias) tensors are read into staging (several
-// stacked for query|key|value) and packed into the GEMM's panel layout in their final place.
+// Packing weights at load time, driven by the spec's walk (src/models/spec.ts): each placed param's
+// tensors are read into staging (a Linear's parts stacked, e.g. query|key|value) and packed for its
+// kernels in their final place. Dispatches on the Linear's format: adding one ('qc8w') adds a case here.
+import { ModelError } from '../errors.js';
 import type { Arena } from '../runtime/arena.js';
 import type { KernelExports } from '../runtime/exports.js';
-import type { Linear } from './compute.js';
-import type { BertLayer } from './modeling_bert.js';
+import type { Placed, PlacedLinear } from '../models/spec.js';
 
-const layerName = (i: number, rest: string) => `encoder.layer.${i}.${rest}`;
+export type ReadTensor = (name: string, dest: Float32Array) => Promise<void>;
 
-/** The linear layers of one BertLayer as (weight, bias) tensor names; query|key|value stack into one. */
-export function layerLinears(i: number): { rows: [string, string][] }[] {
-  const n = (rest: string) => layerName(i, rest);
-  return [
-    { rows: [[n('attention.self.query.weight'), n('attention.self.query.bias')], [n('attention.self.key.weight'), n('attention.self.key.bias')], [n('attention.self.value.weight'), n('attention.self.value.bias')]] },
-    { rows: [[n('attention.output.dense.weight'), n('attention.output.dense.bias')]] },
-    { rows: [[n('intermediate.dense.weight'), n('intermediate.dense.bias')]] },
-    { rows: [[n('output.dense.weight'), n('output.dense.bias')]] },
-  ];
-}
-
-export /** Reads weight tensors into staging and packs them into GEMM panels. */
-class Packer {
+/** Reads weight tensors into staging and packs them into GEMM panels. */
+export class Packer {
   constructor(
     private readonly k: KernelExports,
     private readonly arena: Arena,
+    /** at least stagingBytes() of the largest Linear: its stacked weight and bias */
     private readonly staging: number,
-    private readonly read: (name: string, dest: Float32Array) => Promise<void>,
+    private readonly read: ReadTensor,
   ) {}
 
-  /** Stacks the (weight [n_i, k], bias [n_i]) pairs into staging as one [Σn_i, k] weight, then packs it. */
-  async packLinear(lin: Linear, parts: [string, string][]): Promise<void> {
+  /** Staging bytes a Linear of [n, k] needs: the stacked f32 weight, then the bias. */
+  static stagingBytes(n: number, k: number): number {
+    return 4 * (n * k + n);
+  }
+
+  /** Stacks the parts' (weight [n_i, k], bias [n_i]) into staging as one [Σn_i, k] weight, then packs it. */
+  async packLinear(lin: PlacedLinear, prefix: string): Promise<void> {
+    const parts = lin.spec.parts;
     const perPart = lin.n / parts.length;
     const wPtr = this.staging;
     const bPtr = this.staging + 4 * lin.n * lin.k;
     for (let p = 0; p < parts.length; p++) {
-      await this.read(parts[p][0], this.arena.f32(wPtr + 4 * p * perPart * lin.k, perPart * lin.k));
-      await this.read(parts[p][1], this.arena.f32(bPtr + 4 * p * perPart, perPart));
+      await this.read(prefix + parts[p].weight.key, this.arena.f32(wPtr + 4 * p * perPart * lin.k, perPart * lin.k));
+      await this.read(prefix + parts[p].bias.key, this.arena.f32(bPtr + 4 * p * perPart, perPart));
     }
-    this.k.gemm_pack_f32(lin.n, lin.k, wPtr, lin.k, bPtr, lin.w);
+    switch (lin.format) {
+      case 'f32':
+        this.k.gemm_pack_f32(lin.n, lin.k, wPtr, lin.k, bPtr, lin.w);
+        return;
+      default:
+        throw new ModelError(`no packer for Linear format "${lin.format}" (${prefix}${lin.spec.name})`);
+    }
   }
 
-  async packLayer(i: number, layer: BertLayer): Promise<void> {
-    const [qkv, attnOut, inter, out] = layerLinears(i);
-    await this.packLinear(layer.attention.self.qkv, qkv.rows);
-    await this.packLinear(layer.attention.output.dense, attnOut.rows);
-    await this.packLinear(layer.intermediate.dense, inter.rows);
-    await this.packLinear(layer.output.dense, out.rows);
-    const H = layer.attention.output.dense.n;
-    const n = (rest: string) => layerName(i, rest);
-    await this.read(n('attention.output.LayerNorm.weight'), this.arena.f32(layer.attention.output.LayerNorm.weight, H));
-    await this.read(n('attention.output.LayerNorm.bias'), this.arena.f32(layer.attention.output.LayerNorm.bias, H));
-    await this.read(n('output.LayerNorm.weight'), this.arena.f32(layer.output.LayerNorm.weight, H));
-    await this.read(n('output.LayerNorm.bias'), this.arena.f32(layer.output.LayerNorm.bias, H));
+  /** One placed param: a Linear packed, a LayerNorm's γ and β or an embedding table copied (a table at 0 stays in the file). */
+  async pack(p: Placed, prefix: string): Promise<void> {
+    if (p.role === 'linear') return this.packLinear(p, prefix);
+    if (p.role === 'layernorm') {
+      await this.read(prefix + p.spec.weight.key, this.arena.f32(p.weight, p.n));
+      await this.read(prefix + p.spec.bias.key, this.arena.f32(p.bias, p.n));
+      return;
+    }
+    if (p.table) await this.read(prefix + p.spec.table.key, this.arena.f32(p.table, p.rows * p.width));
+  }
+
+  /** Every param of a group instance, in the spec's (file) order. */
+  async packGroup(params: ReadonlyMap<string, Placed>, prefix: string): Promise<void> {
+    for (const p of params.values()) await this.pack(p, prefix);
   }
 }
-

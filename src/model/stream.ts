@@ -4,12 +4,20 @@ import { ModelError } from '../errors.js';
 import type { Arena } from '../runtime/arena.js';
 import type { KernelExports } from '../runtime/exports.js';
 import type { WbinFile } from '../weights/wbin.js';
-import type { BertConfig } from './config.js';
+import type { BertConfig } from '../models/bert/config.js';
 import type { BatchRows } from './inputs.js';
 import type { BertLayer } from './modeling_bert.js';
 import { Packer } from './packer.js';
+import { BERT } from '../models/bert/spec.js';
+import { group, prefixOf, type GroupSpec, type Placed } from '../models/spec.js';
 
-const WORD = 'embeddings.word_embeddings.weight';
+/** The word table's key path, from BERT's spec. */
+const WORD = (() => {
+  const g = group(BERT, 'embeddings');
+  const p = g.params.find((x) => x.name === 'word_embeddings');
+  if (p?.role !== 'embedding') throw new Error('internal: the spec has no word_embeddings table');
+  return prefixOf(g) + p.table.key;
+})();
 
 /** One read: consecutive tensors of one layer, at most the largest tensor plus some slack in bytes. */
 interface Chunk {
@@ -43,6 +51,9 @@ class StreamState {
     private readonly cfg: BertConfig,
     private readonly wordRows: number,
     private readonly staging: number,
+    /** the layer slot's placed params (the walk of one layer group at the slot) */
+    private readonly slot: ReadonlyMap<string, Placed>,
+    private readonly layerGroup: GroupSpec,
   ) {
     let cap = 0;
     for (let i = 0; i < cfg.num_hidden_layers; i++) for (const t of this.group(i).tensors) cap = Math.max(cap, t.byteLength);
@@ -142,7 +153,7 @@ class StreamState {
       this.file.decodeInto(entry, bytes.subarray(entry.offset - ch.offset, entry.offset - ch.offset + entry.byteLength), dest);
     });
     try {
-      await packer.packLayer(i, slot);
+      await packer.packGroup(this.slot, prefixOf(this.layerGroup, i));
     } catch (err) {
       await this.settle();
       throw err;
