@@ -6,12 +6,12 @@
 import { ModelError, RuntimeError } from '../errors.js';
 import { Arena } from '../runtime/arena.js';
 import { loadKernels, warnOnce, type Kernels } from '../runtime/wasm.js';
-import { createThreadedCompute, defaultThreadCount, threadsAvailable, type ThreadedCompute } from '../threads/compute.js';
+import { createThreadedCompute, defaultThreadCount, threadsAvailable } from '../threads/compute.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { openWbin, type WbinFile } from '../weights/wbin.js';
 import { openSource, type WeightSource } from '../weights/source.js';
 import type { BertConfig } from '../models/bert/config.js';
-import { SingleThreadCompute, attentionScratchBytes, type Compute } from './compute.js';
+import { SingleThreadCompute, attentionScratchBytes, type Compute } from '../compute/compute.js';
 import { BERT } from '../models/bert/spec.js';
 import { group as specGroup, prefixOf, walkGroup, type GroupSpec, type Sizes, type WalkOptions } from '../models/spec.js';
 import { normalizeInput, type BatchRows, type EncodedInput } from './inputs.js';
@@ -119,7 +119,7 @@ export class Bert {
 
   /** Threads the kernels run on (1 = the calling thread alone). */
   get threads(): number {
-    return (this.s.compute as Partial<ThreadedCompute>).threads ?? 1;
+    return this.s.compute.threads;
   }
 
   /** Bytes of wasm linear memory this model holds (0 after dispose). */
@@ -223,7 +223,7 @@ export class Bert {
       return new Bert(cfg, tokenizer, residency, { file, kernels, arena, compute, embeddings, layers, pooler, act, stream });
     } catch (e) {
       // nothing half-loaded stays alive: the workers and the source go with the failed load
-      await (compute as Partial<ThreadedCompute>).dispose?.();
+      await compute.dispose();
       await file.source.close?.();
       throw e;
     }
@@ -412,7 +412,7 @@ export class Bert {
     const st = this.state;
     if (!st) return;
     this.state = undefined;
-    await (st.compute as Partial<ThreadedCompute>).dispose?.();
+    await st.compute.dispose();
     await st.file.source.close?.();
   }
 

@@ -5,7 +5,7 @@
 // Packed layout: the batch's valid tokens are rows 0..T-1 of every activation (sequence s owns rows
 // offset_s .. offset_s + n_s - 1), so every dense layer is one GEMM with M = T.
 import type { BertConfig } from '../models/bert/config.js';
-import type { Compute, Linear } from './compute.js';
+import type { Compute, Linear } from '../compute/compute.js';
 import type { Placed } from '../models/spec.js';
 
 /** One sequence of the packed batch. */

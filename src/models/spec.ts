@@ -7,7 +7,7 @@
 // Names: a tensor's Hugging Face key path is its group's prefix (with {i} = the layer index in repeated
 // groups) followed by the tensor's key, e.g. 'blocks.{i}.' + 'mlp.weight' (names made up).
 
-import type { LinearFormat } from '../model/compute.js';
+import type { LinearFormat } from '../compute/compute.js';
 
 /** The config sizes a shape is made of (the family's config keys). */
 export type Dim = string;
