@@ -14,7 +14,7 @@ export {
 export { parseBertConfig, type BertConfig, type HiddenAct } from './models/bert/config.js';
 export { namedOutputs, type NamedTensor } from './model/outputs.js';
 export type { Tensor } from './models/tensor.js';
-export type { EncodedInput } from './model/inputs.js';
+export type { EncodedInput } from './engine/inputs.js';
 export {
   BertTokenizer,
   type TokenizerOptions,
