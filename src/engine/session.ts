@@ -199,6 +199,7 @@ export class Session<Buffers extends string, Out> {
       let T = 0;
       // a chunk also holds at most maxTokens sequences: per-sequence rows (the pooler's) share the buffers
       while (end < rows.B && end - start < this.maxTokens && T + rows.valid[end].length <= this.maxTokens) T += rows.valid[end++].length;
+      await this.stream?.begin();
       await this.family.forward(this.chunk(rows, start, end, T), out);
       start = end;
     }
