@@ -22,6 +22,12 @@ export interface ThreadedCompute extends Compute {
   /** jobs dispatched to the workers so far (calls that ran on the calling thread alone are not counted) */
   readonly jobs: number;
   /**
+   * How the latest linear, attention, layernorm or tanh call was split: `caller` when it ran on the calling
+   * thread alone, else the axis and the number of tasks dispatched. The tests read it to prove each split
+   * they compare against one thread really happened.
+   */
+  readonly lastSplit: Split;
+  /**
    * Runs one kernel call on every thread's wasm instance: module globals (a tuning knob's settings) are per
    * instance, so setting them on the calling thread alone would leave the workers on the defaults.
    */
@@ -29,6 +35,13 @@ export interface ThreadedCompute extends Compute {
   /** Terminates the workers. Idempotent; the compute must not be used afterwards. */
   dispose(): Promise<void>;
 }
+
+export interface Split {
+  readonly kind: 'caller' | 'columns' | 'rows' | 'heads' | 'elements';
+  readonly tasks: number;
+}
+
+const CALLER: Split = { kind: 'caller', tasks: 0 };
 
 export interface ThreadedComputeOptions {
   /** total threads, the calling one included; 1 starts no worker */
@@ -108,6 +121,7 @@ class PoolCompute implements ThreadedCompute {
   private readonly single: SingleThreadCompute;
   private readonly gemm: GemmLayout | undefined;
   private readonly ids: Record<string, number> = {};
+  lastSplit: Split = CALLER;
 
   constructor(
     private readonly k: KernelExports,
@@ -140,6 +154,7 @@ class PoolCompute implements ThreadedCompute {
   linear(m: number, x: number, ldx: number, lin: Linear, y: number, ldy: number, epilogue: Epilogue, scratch?: number): void {
     const { n, k } = lin;
     const T = this.pool.threads;
+    this.lastSplit = CALLER;
     if (m === 0) return;
     if (!this.gemm || m * n * k < this.minWork) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue, scratch);
     if (scratch) {
@@ -160,6 +175,7 @@ class PoolCompute implements ThreadedCompute {
     if (panels >= 2 * T || m < 2 * mr * T) {
       const cols = split(n, Math.min(TASKS_PER_THREAD * T, Math.max(1, panels >> 1)), nr);
       if (cols.length < 3) return (this.k[gemmExport(epilogue, !!scratch)] as GemmFn)(m, n, k, x, ldx, lin.w, y, ldy);
+      this.lastSplit = { kind: 'columns', tasks: cols.length - 1 };
       p.begin(1);
       for (let i = 0; i + 1 < cols.length; i++) {
         const n0 = cols[i];
@@ -168,6 +184,7 @@ class PoolCompute implements ThreadedCompute {
       return p.run();
     }
     const rows = split(m, TASKS_PER_THREAD * T, mr);
+    this.lastSplit = { kind: 'rows', tasks: rows.length - 1 };
     p.begin(1);
     for (let i = 0; i + 1 < rows.length; i++) {
       const m0 = rows[i];
@@ -179,6 +196,7 @@ class PoolCompute implements ThreadedCompute {
   attention(n: number, heads: number, d: number, qkv: number, ctx: number, scratch: number, probs?: (h: number, ptr: number) => void): void {
     // probs: the callback must see each head's probabilities while the caller's thread runs, and it is
     // only asked for when inspecting (output_attentions): the single-threaded path serves it.
+    this.lastSplit = CALLER;
     if (probs || n > this.maxSeq || d > this.maxHeadSize || heads < 2 || 2 * heads * n * n * d < this.minWork) {
       return this.single.attention(n, heads, d, qkv, ctx, scratch, probs);
     }
@@ -187,6 +205,7 @@ class PoolCompute implements ThreadedCompute {
     const scale = 1 / Math.sqrt(d);
     const fn = this.id('attention_f32');
     const p = this.pool;
+    this.lastSplit = { kind: 'heads', tasks: heads };
     // One call per head, exactly SingleThreadCompute's; the last argument, 0 and marked relative
     // (rel bit 10), is "this thread's attention scratch".
     p.begin(1);
@@ -200,9 +219,11 @@ class PoolCompute implements ThreadedCompute {
   layernorm(m: number, n: number, x: number, ldx: number, gamma: number, beta: number, eps: number, y: number, ldy: number): void {
     const T = this.pool.threads;
     // ~8 multiply-add equivalents per element (two passes, normalize, affine)
+    this.lastSplit = CALLER;
     if (m < 2 || 8 * m * n < this.minWork) return this.single.layernorm(m, n, x, ldx, gamma, beta, eps, y, ldy);
     const fn = this.id('layernorm_f32');
     const rows = split(m, 2 * T, 1);
+    this.lastSplit = { kind: 'rows', tasks: rows.length - 1 };
     const p = this.pool;
     p.begin(1);
     for (let i = 0; i + 1 < rows.length; i++) {
@@ -215,9 +236,11 @@ class PoolCompute implements ThreadedCompute {
   tanh(n: number, x: number, y: number): void {
     const T = this.pool.threads;
     // ~16 multiply-adds per element for the rational approximation
+    this.lastSplit = CALLER;
     if (n < 2 * ELEM_BLOCK || 16 * n < this.minWork) return this.single.tanh(n, x, y);
     const fn = this.id('tanh_f32');
     const parts = split(n, 2 * T, ELEM_BLOCK);
+    this.lastSplit = { kind: 'elements', tasks: parts.length - 1 };
     const p = this.pool;
     p.begin(1);
     for (let i = 0; i + 1 < parts.length; i++) {
@@ -235,6 +258,7 @@ class PoolCompute implements ThreadedCompute {
 class OneThread extends SingleThreadCompute implements ThreadedCompute {
   readonly threads = 1;
   readonly jobs = 0;
+  readonly lastSplit = CALLER;
   broadcast(exportName: string, ...args: number[]): void {
     const f = (this.k as unknown as Record<string, unknown>)[exportName];
     if (typeof f !== 'function') throw new RuntimeError(`the kernels have no export "${exportName}"`);
