@@ -14,6 +14,7 @@ import { ensureSynthetic } from '../src/weights/cache.js';
 import { readSafetensors } from '../src/weights/safetensors.js';
 import { namedOutputs } from '../src/model/outputs.js';
 import { shared, sharedAvailable } from './shared.js';
+import { available } from './required.js';
 import { BOUND, cases, kindOf, maxError } from './golden.js';
 
 const THREADS = 2;
@@ -24,7 +25,7 @@ function sameBits(a: Float32Array, b: Float32Array): boolean {
   return x.length === y.length && x.every((v, i) => v === y[i]);
 }
 
-describe.skipIf(!sharedAvailable() || !threadsAvailable())(`goldens with ${THREADS} threads: synthetic-base`, () => {
+describe.skipIf(!sharedAvailable() || !available('worker threads', threadsAvailable(), 'SharedArrayBuffer and node:worker_threads: Node ≥ 20 has both'))(`goldens with ${THREADS} threads: synthetic-base`, () => {
   let threaded: Bert;
   let single: Bert;
   beforeAll(async () => {

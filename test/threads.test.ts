@@ -13,6 +13,7 @@ import { loadKernels, type Kernels } from '../src/runtime/wasm.js';
 import { createThreadedCompute, threadsAvailable, type Split, type ThreadedCompute } from '../src/threads/compute.js';
 import { WorkerPool } from '../src/threads/pool.js';
 import { ROOT } from './shared.js';
+import { available } from './required.js';
 
 let kernels: Kernels;
 let arena: Arena;
@@ -60,7 +61,7 @@ function osThreads(): number | undefined {
   return existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : undefined;
 }
 
-describe.skipIf(!threadsAvailable())('worker pool', () => {
+describe.skipIf(!available('worker threads', threadsAvailable(), 'SharedArrayBuffer and node:worker_threads: Node ≥ 20 has both'))('worker pool', () => {
   const K = () => kernels.exports as unknown as WebAssembly.Exports;
 
   /** One f32 per thread at its scratch base: the thread's id + 1, so a task can stamp who ran it. */
@@ -194,7 +195,7 @@ describe.skipIf(!threadsAvailable())('worker pool', () => {
   });
 });
 
-describe.skipIf(!threadsAvailable())('process exit', () => {
+describe.skipIf(!available('worker threads', threadsAvailable(), 'SharedArrayBuffer and node:worker_threads: Node ≥ 20 has both'))('process exit', () => {
   // A child process on the built package: the pool must never keep a process alive, disposed or not.
   const dist = join(ROOT, 'dist', 'threads', 'compute.js');
   const script = (dispose: boolean) => `
@@ -225,7 +226,7 @@ describe.skipIf(!threadsAvailable())('process exit', () => {
   });
 });
 
-describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to SingleThreadCompute', () => {
+describe.skipIf(!available('worker threads', threadsAvailable(), 'SharedArrayBuffer and node:worker_threads: Node ≥ 20 has both'))('threaded Compute is bit-identical to SingleThreadCompute', () => {
   let single: SingleThreadCompute;
   const pools: ThreadedCompute[] = [];
   const maxSeq = 128;
