@@ -38,24 +38,25 @@ if (!existsSync(join(ROOT, 'dist', 'index.js'))) {
 // bench/ for the moment it is imported: test/shared.ts finds the repo as the folder above its own file.
 const lib = join(ROOT, 'bench', `.workerd-lib-${process.pid}.mjs`);
 await esbuild.build({
-  stdin: { contents: "export * from './test/runtimes/workerd.ts'; export { startServer } from './test/runtimes/harness.ts';", resolveDir: ROOT, loader: 'ts' },
+  stdin: { contents: "export * from './test/runtimes/workerd.ts'; export { startServer } from './test/runtimes/harness.ts'; export { syntheticBaseF16 } from './test/synthetic.ts';", resolveDir: ROOT, loader: 'ts' },
   bundle: true, platform: 'node', format: 'esm', packages: 'external', outfile: lib, logLevel: 'error',
+  plugins: [
+    {
+      // the library itself from dist/ (built), not a second copy from src/: its paths (the synthetic cache
+      // under <root>/.cache) are found from its own file's place
+      name: 'src-to-dist',
+      setup(b) {
+        b.onResolve({ filter: /\/src\/.*\.js$/ }, (r) => ({ path: join(ROOT, 'dist', join(r.resolveDir, r.path).slice(join(ROOT, 'src').length)), external: true }));
+      },
+    },
+  ],
 });
-const { startWorkerd, startServer, workerdBinary } = await import(pathToFileURL(lib).href);
+const { startWorkerd, startServer, workerdBinary, syntheticBaseF16 } = await import(pathToFileURL(lib).href);
 rmSync(lib, { force: true });
 const { ensureSynthetic } = await import('../dist/weights/cache.js');
-const { convertCheckpoint } = await import('../dist/weights/convert.js');
 
 async function weights(dtype) {
-  const { folder, wbin } = await ensureSynthetic('synthetic-base', { onProgress: log });
-  if (dtype === 'f32') return wbin;
-  const out = join(ROOT, '.cache', 'runtimes', 'synthetic-base.f16.wbin');
-  if (!existsSync(out)) {
-    mkdirSync(dirname(out), { recursive: true });
-    await convertCheckpoint(folder, `${out}.tmp-${process.pid}`, { dtype: 'f16' });
-    renameSync(`${out}.tmp-${process.pid}`, out);
-  }
-  return out;
+  return dtype === 'f32' ? (await ensureSynthetic('synthetic-base', { onProgress: log })).wbin : syntheticBaseF16();
 }
 
 /** A minimal WebSocket client (text frames only) for the inspector: Node 20 has no WebSocket. */

@@ -3,32 +3,11 @@
 // another time. Checked to the bit on synthetic-base (bert-base shapes) with f32 and with f16 weights, every
 // output, two forwards in a row (the prefetch wraps from the last layer to layer 0 between calls). Needs
 // nothing from ../shared: synthetic-base is generated on first use under .cache/.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bert, type ForwardOutput } from '../src/model/bert.js';
 import { namedOutputs } from '../src/model/outputs.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
-import { convertCheckpoint } from '../src/weights/convert.js';
-import { ROOT } from './shared.js';
-
-/** synthetic-base as f16, converted once and cached (the same file the workerd test streams). */
-async function baseF16(): Promise<string> {
-  const { folder } = await ensureSynthetic('synthetic-base');
-  const dir = join(ROOT, '.cache', 'runtimes');
-  const out = join(dir, 'synthetic-base.f16.wbin');
-  if (!existsSync(out)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${out}.tmp-${process.pid}`;
-    try {
-      await convertCheckpoint(folder, tmp, { dtype: 'f16' });
-      renameSync(tmp, out);
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-  }
-  return out;
-}
+import { syntheticBaseF16 } from './synthetic.js';
 
 /** Names of the outputs whose bits differ (shapes and names must match first). */
 function differing(a: ForwardOutput, b: ForwardOutput): string[] {
@@ -53,7 +32,7 @@ for (const dtype of ['f32', 'f16'] as const) {
     let resident: Bert;
     let streamed: Bert;
     beforeAll(async () => {
-      const file = dtype === 'f32' ? (await ensureSynthetic('synthetic-base')).wbin : await baseF16();
+      const file = dtype === 'f32' ? (await ensureSynthetic('synthetic-base')).wbin : await syntheticBaseF16();
       resident = await Bert.load(file, { residency: 'resident' });
       streamed = await Bert.load(file, { residency: 'streamed' });
     }, 600_000);
