@@ -136,11 +136,12 @@ export const RENDER = {
 
   /** One (1, 128) forward per runtime. */
   runtimes(r) {
-    const rows = r.results.map((x) => [x.runtime, x.variant, x.residency, String(x.threads), ms(x.forward128Ms)]);
+    const rows = r.results.map((x) => [x.runtime, x.variant, x.residency, String(x.threads), ms(x.forward128Ms), ms(x.minMs)]);
     const notRun = Object.entries(r.notRun ?? {}).map(([name, why]) => `\n- ${name}: not run (${why})`).join('');
     return (
-      `${r.cpu} (${r.cores} cores), ${r.model}, one (1, 128) forward, median of ${r.runs} after a warm-up (${day(r.date)}; \`bench/runtimes.mjs\`):\n\n` +
-      table(['runtime', 'build', 'residency', 'threads', 'ms'], rows) +
+      `${r.cpu} (${r.cores} cores), ${r.model}, one (1, 128) forward: each round the median of ${r.runs} after a warm-up, ` +
+      `${r.rounds} rounds with the runtimes taking turns (${day(r.date)}; \`bench/runtimes.mjs\`):\n\n` +
+      table(['runtime', 'build', 'residency', 'threads', 'median of rounds, ms', 'fastest round, ms'], rows) +
       notRun
     );
   },
