@@ -51,8 +51,13 @@ await esbuild.build({
     },
   ],
 });
-const { startWorkerd, startServer, workerdBinary, syntheticBaseF16 } = await import(pathToFileURL(lib).href);
-rmSync(lib, { force: true });
+let mod;
+try {
+  mod = await import(pathToFileURL(lib).href);
+} finally {
+  rmSync(lib, { force: true });
+}
+const { startWorkerd, startServer, workerdBinary, syntheticBaseF16 } = mod;
 const { ensureSynthetic } = await import('../dist/weights/cache.js');
 
 async function weights(dtype) {
