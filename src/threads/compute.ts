@@ -21,6 +21,12 @@ export interface ThreadedCompute extends Compute {
   /** jobs dispatched to the workers so far (calls that ran on the calling thread alone are not counted) */
   readonly jobs: number;
   /**
+   * How the latest linear, attention, layernorm or tanh call was split: `caller` when it ran on the calling
+   * thread alone, else the axis and the number of tasks dispatched. The tests read it to prove each split
+   * they compare against one thread really happened.
+   */
+  readonly lastSplit: Split;
+  /**
    * Runs one kernel call on every thread's wasm instance: module globals (a tuning knob's settings) are per
    * instance, so setting them on the calling thread alone would leave the workers on the defaults.
    */
@@ -28,6 +34,13 @@ export interface ThreadedCompute extends Compute {
   /** Terminates the workers. Idempotent; the compute must not be used afterwards. */
   dispose(): Promise<void>;
 }
+
+export interface Split {
+  readonly kind: 'caller' | 'columns' | 'rows' | 'heads' | 'elements';
+  readonly tasks: number;
+}
+
+const CALLER: Split = { kind: 'caller', tasks: 0 };
 
 export interface ThreadedComputeOptions {
   /** total threads, the calling one included; 1 starts no worker */
@@ -101,6 +114,7 @@ class PoolCompute implements ThreadedCompute {
   /** rows per register tile and columns per panel: the splits keep both whole */
   private readonly mr: number;
   private readonly nr: number;
+  lastSplit: Split = CALLER;
 
   constructor(
     private readonly k: KernelExports,
@@ -130,6 +144,7 @@ class PoolCompute implements ThreadedCompute {
   linear(m: number, x: number, ldx: number, lin: Linear, y: number, ldy: number, epilogue: Epilogue, scratch?: number): void {
     const { n, k } = lin;
     const T = this.pool.threads;
+    this.lastSplit = CALLER;
     if (m === 0) return;
     if (m * n * k < this.minWork) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue, scratch);
     if (scratch) {
@@ -150,6 +165,7 @@ class PoolCompute implements ThreadedCompute {
     if (panels >= 2 * T || m < 2 * mr * T) {
       const cols = split(n, Math.min(TASKS_PER_THREAD * T, Math.max(1, panels >> 1)), nr);
       if (cols.length < 3) return this.k[job](m, n, k, x, ldx, lin.w, y, ldy);
+      this.lastSplit = { kind: 'columns', tasks: cols.length - 1 };
       p.begin(1);
       for (let i = 0; i + 1 < cols.length; i++) {
         const n0 = cols[i];
@@ -159,6 +175,7 @@ class PoolCompute implements ThreadedCompute {
     }
     // row slices in whole tiles (a packed A's strips are mr rows: a slice must start on one)
     const rows = split(m, TASKS_PER_THREAD * T, mr);
+    this.lastSplit = { kind: 'rows', tasks: rows.length - 1 };
     p.begin(1);
     for (let i = 0; i + 1 < rows.length; i++) {
       const m0 = rows[i];
@@ -170,6 +187,7 @@ class PoolCompute implements ThreadedCompute {
   attention(n: number, heads: number, d: number, qkv: number, ctx: number, scratch: number, probs?: (h: number, ptr: number) => void): void {
     // probs: the callback must see each head's probabilities while the caller's thread runs, and it is
     // only asked for when inspecting (output_attentions): the single-threaded path serves it.
+    this.lastSplit = CALLER;
     if (probs || n > this.maxSeq || d > this.maxHeadSize || heads < 2 || 2 * heads * n * n * d < this.minWork) {
       return this.single.attention(n, heads, d, qkv, ctx, scratch, probs);
     }
@@ -177,6 +195,7 @@ class PoolCompute implements ThreadedCompute {
     const ld = 3 * H;
     const scale = 1 / Math.sqrt(d);
     const p = this.pool;
+    this.lastSplit = { kind: 'heads', tasks: heads };
     // One call per head, exactly SingleThreadCompute's, without probabilities (probs = 0); scratch = 0 is
     // an offset into the running thread's own attention scratch (the job table marks it per-thread).
     p.begin(1);
@@ -190,8 +209,10 @@ class PoolCompute implements ThreadedCompute {
   layernorm(m: number, n: number, x: number, ldx: number, gamma: number, beta: number, eps: number, y: number, ldy: number): void {
     const T = this.pool.threads;
     // ~8 multiply-add equivalents per element (two passes, normalize, affine)
+    this.lastSplit = CALLER;
     if (m < 2 || 8 * m * n < this.minWork) return this.single.layernorm(m, n, x, ldx, gamma, beta, eps, y, ldy);
     const rows = split(m, 2 * T, 1);
+    this.lastSplit = { kind: 'rows', tasks: rows.length - 1 };
     const p = this.pool;
     p.begin(1);
     for (let i = 0; i + 1 < rows.length; i++) {
@@ -204,8 +225,10 @@ class PoolCompute implements ThreadedCompute {
   tanh(n: number, x: number, y: number): void {
     const T = this.pool.threads;
     // ~16 multiply-adds per element for the rational approximation
+    this.lastSplit = CALLER;
     if (n < 2 * ELEM_BLOCK || 16 * n < this.minWork) return this.single.tanh(n, x, y);
     const parts = split(n, 2 * T, ELEM_BLOCK);
+    this.lastSplit = { kind: 'elements', tasks: parts.length - 1 };
     const p = this.pool;
     p.begin(1);
     for (let i = 0; i + 1 < parts.length; i++) {
@@ -222,6 +245,7 @@ class PoolCompute implements ThreadedCompute {
 
 class OneThread extends SingleThreadCompute implements ThreadedCompute {
   readonly jobs = 0;
+  readonly lastSplit = CALLER;
   broadcast(exportName: string, ...args: number[]): void {
     const f = (this.k as unknown as Record<string, unknown>)[exportName];
     if (typeof f !== 'function') throw new RuntimeError(`the kernels have no export "${exportName}"`);
