@@ -5,7 +5,7 @@
 // into chunks that fit the arena, packs each chunk's valid rows and hands it to the family. The engine
 // knows no family: src/models/family.ts is the whole contract.
 import { ModelError, RuntimeError } from '../errors.js';
-import { SingleThreadCompute, type Compute } from '../compute/compute.js';
+import { SingleThreadCompute, linearBytes, type Compute, type LinearFormat } from '../compute/compute.js';
 import type { BatchRows, Chunk, Family, GroupParams, PackedSeq } from '../models/family.js';
 import { groupName, prefixOf, walkGroup, type GroupSpec, type Placed } from '../models/spec.js';
 import { Arena } from '../runtime/arena.js';
@@ -106,13 +106,13 @@ export class Session<Buffers extends string, Out> {
       // Carve everything out first: nothing may grow the memory while a read writes into it.
       // Weights: each group walked once for its size, then carved (a repeated group: every layer
       // resident, or one slot streamed); the walk at the carved base gives every pointer.
-      const linearBytes = (n: number, kk: number) => k.gemm_pack_size(n, kk);
+      const packedBytes = (n: number, kk: number, format: LinearFormat) => linearBytes(k, format, n, kk);
       const skip = (g: GroupSpec) => (p: Placed['spec']) => streamed && family.rowTable?.group === g.kind && family.rowTable.param === p.name;
       const place = (g: GroupSpec, count: number): Placement => {
-        const size = walkGroup(g, family.sizes, linearBytes, { skip: skip(g) }).bytes;
+        const size = walkGroup(g, family.sizes, packedBytes, { skip: skip(g) }).bytes;
         return { g, size, base: arena.alloc(size * count, `${g.kind} weights`) };
       };
-      const at = (p: Placement, i = 0) => walkGroup(p.g, family.sizes, linearBytes, { base: p.base + i * p.size, skip: skip(p.g) }).params;
+      const at = (p: Placement, i = 0) => walkGroup(p.g, family.sizes, packedBytes, { base: p.base + i * p.size, skip: skip(p.g) }).params;
       const groups = new Map<string, GroupParams>();
       const placements: Placement[] = [];
       let layerPlacement: Placement | undefined;
@@ -199,6 +199,7 @@ export class Session<Buffers extends string, Out> {
       let T = 0;
       // a chunk also holds at most maxTokens sequences: per-sequence rows (the pooler's) share the buffers
       while (end < rows.B && end - start < this.maxTokens && T + rows.valid[end].length <= this.maxTokens) T += rows.valid[end++].length;
+      await this.stream?.begin();
       await this.family.forward(this.chunk(rows, start, end, T), out);
       start = end;
     }

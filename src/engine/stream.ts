@@ -122,8 +122,8 @@ class StreamState {
     return bytes;
   }
 
-  /** Starts the first chunk at the start of a forward, so it overlaps the word-row reads. */
-  private async prefetchFirst(): Promise<void> {
+  /** Starts the first chunk at the start of each chunk of a forward (the engine calls it), so it overlaps the row reads. */
+  async begin(): Promise<void> {
     // Reads never run from one forward into the next: an edge worker cancels a request's I/O once its
     // response is sent, and a read begun for one request cannot be awaited by another. Anything still
     // here was left by a failed forward.
@@ -153,13 +153,12 @@ class StreamState {
     }
     // this layer's small tensors are packed: the next layer's arrive with its chunks
     for (const t of this.group(i).tensors) this.small.delete(t.name);
-    if (i === last) await this.settle(); // nothing may outlive the forward (see prefetchFirst)
+    if (i === last) await this.settle(); // nothing may outlive the forward (see begin)
     return this.slot;
   }
 
   /** Reads the row table's rows `ids` (one per packed row) into the rows buffer [T, width]; returns that pointer. */
   async gatherRows(ids: Int32Array, arena: Arena): Promise<number> {
-    await this.prefetchFirst();
     if (!this.rowTable) throw new ModelError('internal: no streamed row table');
     const { ptr, width: H } = this.rowTable;
     const entry = this.file.tensor(this.rowTable.entry);
