@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bert } from '../src/index.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
 import { convertCheckpoint } from '../src/weights/convert.js';
-import { maxAbsDiff, ROOT, runtimeAvailable, startServer, TEXTS, TOLERANCE, type FileServer } from './runtimes/harness.js';
+import { bin, maxAbsDiff, ROOT, runtimeAvailable, startServer, TEXTS, TOLERANCE, type FileServer } from './runtimes/harness.js';
 import { startWorkerd, type Workerd } from './runtimes/workerd.js';
 
 const MiB = 2 ** 20;
 /** Cloudflare's per-isolate memory limit */
 const ISOLATE_LIMIT = 128 * MiB;
-const WORKERD = existsSync(join(ROOT, 'node_modules/workerd/package.json'));
+const WORKERD = existsSync(bin('workerd'));
 
 /** synthetic-base converted to f16 once (halves what streams through the layer buffers), cached under .cache/. */
 async function baseF16(): Promise<string> {
@@ -35,7 +35,7 @@ async function baseF16(): Promise<string> {
   return out;
 }
 
-describe.runIf(runtimeAvailable('workerd', WORKERD, 'npm ci installs the workerd devDependency'))('workerd: synthetic-base streamed under 128 MB', () => {
+describe.runIf(runtimeAvailable('workerd', WORKERD, '`npm run peers` installs it into .cache/peers/'))('workerd: synthetic-base streamed under 128 MB', () => {
   let weights: FileServer;
   let wd: Workerd;
   let model = '';
