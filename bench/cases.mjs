@@ -9,6 +9,7 @@ import { tmpdir, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Bert } from '../dist/model/bert.js';
 import { ensureSynthetic } from '../dist/weights/cache.js';
+import { ensurePeers, importPeer } from './lib/peers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({ options: {
@@ -26,7 +27,12 @@ const cases = a.cases.split(',').map((n) => all.find((c) => c.name === n) ?? (()
 const { folder, wbin } = await ensureSynthetic('synthetic-base');
 
 const bert = await Bert.load(wbin, { threads });
-const ort = await import('onnxruntime-node');
+// onnxruntime-node comes from `npm run peers` (.cache/peers/), run here when missing
+const why = ensurePeers();
+const ort = await importPeer('onnxruntime-node').catch((err) => {
+  process.stderr.write(`bench/cases: onnxruntime-node unavailable (${why ?? err.message}): nothing to compare\n`);
+  process.exit(1);
+});
 // onnxruntime-node refuses external data outside the graph's folder (symlinks included): hard-link the weights
 const dir = mkdtempSync(join(tmpdir(), 'wasmbert-ort-'));
 try { linkSync(join(folder, 'model.safetensors'), join(dir, 'model.safetensors')); } catch { copyFileSync(join(folder, 'model.safetensors'), join(dir, 'model.safetensors')); }
