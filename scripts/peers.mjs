@@ -4,8 +4,8 @@
 // need it: the engines it is benchmarked against (onnxruntime-node, onnxruntime-web, transformers.js,
 // tfjs-backend-wasm) and the extra runtimes its tests run in (Bun, Deno, workerd, Node 22 and 24).
 //   .cache/peers/   npm ci of scripts/peers/package.json + package-lock.json (pinned, committed)
-//   .cache/node22/, .cache/node24/   the `node` package of that major (the binary, from the npm registry)
-// All git-ignored. Tests and benches look there (test/runtimes/harness.ts, bench/lib/peers.mjs); a second
+//   .cache/peers/node22/, node24/   the `node` package of that major (the binary, from the npm registry)
+// All git-ignored (WASMBERT_PEERS=<folder> puts it elsewhere, or hides it: .ci/run's user's-clone pass). Tests and benches look there (test/runtimes/harness.ts, bench/lib/peers.mjs); a second
 // run with the same lock does nothing. `--check` installs nothing: it lists what is here and exits 1 when
 // something is missing. Progress goes to stderr; a failed install says which step and why, and leaves the
 // previous install (or none) in place, never a half-written one.
@@ -30,12 +30,13 @@ const manifest = readFileSync(join(SPEC, 'package.json'));
 const want = createHash('sha256').update(manifest).update(lock).digest('hex');
 const stampFile = join(PEERS, '.installed');
 const have = existsSync(stampFile) ? readFileSync(stampFile, 'utf8').trim() : '';
-const nodeBin = (v) => join(ROOT, '.cache', `node${v}`, 'node_modules', '.bin', 'node');
+const nodeDir = (v) => join(PEERS, `node${v}`);
+const nodeBin = (v) => join(nodeDir(v), 'node_modules', '.bin', 'node');
 
 if (a.check) {
   const missing = [];
   if (have !== want) missing.push(`${PEERS} (${have ? 'an older lock' : 'not installed'})`);
-  if (!a['no-node']) for (const v of NODE_MAJORS) if (!existsSync(nodeBin(v))) missing.push(`Node ${v} (.cache/node${v})`);
+  if (!a['no-node']) for (const v of NODE_MAJORS) if (!existsSync(nodeBin(v))) missing.push(`Node ${v} (${nodeDir(v)})`);
   if (missing.length) {
     log(`missing: ${missing.join(', ')}: run \`npm run peers\``);
     process.exit(1);
@@ -76,6 +77,8 @@ else {
     writeFileSync(join(next, 'import.mjs'), '// written by scripts/peers.mjs\nexport default (specifier) => import(specifier);\n');
     npmIn(next, ['ci', '--no-audit', '--no-fund', '--loglevel=error'], `npm ci of scripts/peers/package-lock.json into ${PEERS}`);
     writeFileSync(join(next, '.installed'), `${want}\n`);
+    // the Node runtimes do not depend on the lock: carried over rather than downloaded again
+    for (const v of NODE_MAJORS) if (existsSync(nodeBin(v))) renameSync(nodeDir(v), join(next, `node${v}`));
     rmSync(PEERS, { recursive: true, force: true });
     renameSync(next, PEERS);
   } finally {
@@ -86,11 +89,11 @@ else {
 if (!a['no-node']) {
   for (const v of NODE_MAJORS) {
     if (existsSync(nodeBin(v))) continue;
-    const dir = join(ROOT, '.cache', `node${v}`);
+    const dir = nodeDir(v);
     mkdirSync(dir, { recursive: true });
     // The `node` package fetches its binary in a postinstall, which npm 11 runs only when allowScripts says so
     // (and it refuses --allow-scripts on the command line inside a project).
     writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ private: true, dependencies: { node: String(v) }, allowScripts: { node: true } }, null, 2)}\n`);
-    npmIn(dir, ['install', '--no-audit', '--no-fund', '--loglevel=error'], `Node ${v} into .cache/node${v}`);
+    npmIn(dir, ['install', '--no-audit', '--no-fund', '--loglevel=error'], `Node ${v} into ${dir}`);
   }
 }

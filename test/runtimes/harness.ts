@@ -1,8 +1,8 @@
 // Shared pieces of the runtime tier (test/runtimes*.test.ts): which runtimes are here, running the embed
 // example in one and reading its JSON, a loopback HTTP server with range requests, and the comparison.
 //
-// The extra runtimes are not in a clone's node_modules: `npm run peers` (scripts/peers.mjs) installs Deno, Bun
-// and workerd into .cache/peers/ and Node 22 and 24 into .cache/node22|node24; Chromium is Debian's
+// The extra runtimes are not in a clone's node_modules: `npm run peers` (scripts/peers.mjs) installs Deno, Bun,
+// workerd, Node 22 and Node 24 into .cache/peers/; Chromium is Debian's
 // (`apt-get install chromium`), driven by the playwright-core devDependency. Where one is missing its tests
 // skip, and test/global-setup.ts says so once for the whole run; CI sets WASMBERT_REQUIRE_RUNTIMES=1, which
 // turns that skip into a failure (.ci/run runs `npm run peers` first).
@@ -103,10 +103,10 @@ export function maxAbsDiff(a: number[][], b: number[][]): number {
   return m;
 }
 
-/** Node binaries by major version: this process's, .cache/node22|node24 (`npm run peers` installs them), and PATH's. */
+/** Node binaries by major version: this process's, the peers' node22|node24 (`npm run peers`), and PATH's. */
 export function nodeBinaries(): Map<number, string> {
   const found = new Map<number, string>();
-  const candidates = [process.execPath, ...NODE_MAJORS.map((v) => join(ROOT, `.cache/node${v}/node_modules/.bin/node`))];
+  const candidates = [process.execPath, ...NODE_MAJORS.map((v) => join(PEERS, `node${v}`, 'node_modules', '.bin', 'node'))];
   try {
     candidates.push(...execFileSync('which', ['-a', 'node'], { encoding: 'utf8' }).trim().split('\n'));
   } catch {
