@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // npm run bench [-- --json] [--shapes 1x16,1x128,8x128,1x512] [--threads 1,all] [--engines wasmbert,onnxruntime-web,onnxruntime-node]
 //               [--graphs fused|plain|plain,fused] [--warmup-seconds 3] [--min-seconds 3] [--min-runs 5] [--quick]
-//               [--replace] [--no-install]
+//               [--replace] [--no-install] [--out-dir <folder>]
 // wasmbert side by side with onnxruntime-web (wasm) and onnxruntime-node (native) on synthetic-base, each
 // engine in its own child process (so peak RSS is its own), at the same thread counts, warmed up the same
 // way. The peers are installed by `npm run peers` into .cache/peers/ (run here first unless --no-install) and
 // run through ../shared/reference/ort_peer.mjs on ../shared/onnx graphs. An engine that cannot run is named
 // with the reason, at the start and in the summary. Results go to a new file,
-// .cache/bench/encoder-<cpu>-<time>.{json,md}; only --replace rewrites the committed
+// .cache/bench/encoder-<cpu>-<time>.{json,md} (or --out-dir); only --replace rewrites the committed
 // bench/results/encoder-<cpu>.{json,md}, and it refuses to when an engine asked for cannot run (the committed
 // table would silently lose its peers).
 import { parseArgs } from 'node:util';
@@ -29,7 +29,7 @@ const { values: a } = parseArgs({
     shapes: { type: 'string', default: '1x16,1x128,8x128,1x512' }, threads: { type: 'string', default: '1,all' },
     engines: { type: 'string', default: 'wasmbert,onnxruntime-web,onnxruntime-node' }, graphs: { type: 'string', default: 'fused' },
     'warmup-seconds': { type: 'string' }, 'min-seconds': { type: 'string' }, 'min-runs': { type: 'string' },
-    replace: { type: 'boolean' }, 'no-install': { type: 'boolean' },
+    replace: { type: 'boolean' }, 'no-install': { type: 'boolean' }, 'out-dir': { type: 'string' },
   },
 });
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -128,7 +128,7 @@ if (a.replace && notRun.size) {
 }
 // The committed results change only when asked (--replace): a run on another machine, or one missing a peer,
 // must not quietly rewrite the numbers the docs quote. Otherwise: a new file per run, under .cache/bench/.
-const outDir = a.replace && !notRun.size ? join(root, 'bench', 'results') : join(root, '.cache', 'bench');
+const outDir = a.replace && !notRun.size ? join(root, 'bench', 'results') : (a['out-dir'] ?? join(root, '.cache', 'bench'));
 const base = a.replace && !notRun.size ? `encoder-${slug}` : `encoder-${slug}-${report.date.replace(/[:.]/g, '-')}`;
 mkdirSync(outDir, { recursive: true });
 const head = `${cpu} (${cores} cores), node ${process.version}, wasm f32x4 peak ${peakGflops} GFLOP/s per thread (${kern.variant}), ${report.date}`;
