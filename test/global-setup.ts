@@ -29,11 +29,13 @@ export default function setup(): () => void {
   }
   if (!HAVE_ONNX) say(`${ONNX_NODE} not found: ONNX's operator vectors are skipped (\`apt-get install libonnx-testdata\`)`);
 
-  const outer = tmpdir();
-  const mine = mkdtempSync(join(outer, 'vitest-wasmbert-run-'));
-  process.env.TMPDIR = mine;
+  // os.tmpdir() reads TMPDIR on POSIX, TEMP/TMP on Windows; forks and their children inherit all three.
+  const vars = ['TMPDIR', 'TEMP', 'TMP'] as const;
+  const saved = vars.map((v) => process.env[v]);
+  const mine = mkdtempSync(join(tmpdir(), 'vitest-wasmbert-run-'));
+  for (const v of vars) process.env[v] = mine;
   return () => {
-    process.env.TMPDIR = outer;
+    vars.forEach((v, i) => (saved[i] === undefined ? delete process.env[v] : (process.env[v] = saved[i])));
     let left: string[] = [];
     try {
       left = readdirSync(mine).filter((f) => f.startsWith('wasmbert-'));
