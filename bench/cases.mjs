@@ -3,7 +3,7 @@
 //   node bench/cases.mjs [--cases seed-1,long-512] [--threads 1] [--runs 10] [--warmup-seconds 3] [--json]
 // synthetic-base, in one process, alternating engines per case so both see the same machine state.
 import { parseArgs } from 'node:util';
-import { readFileSync, existsSync, mkdtempSync, linkSync, copyFileSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, linkSync, copyFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,7 @@ for (const c of cases) {
   for (const [engine, ts] of Object.entries(times)) results.push({ case: c.name, shape: c.shape, engine, threads, msMedian: Math.round(median(ts) * 10) / 10, runs: ts.length });
 }
 await bert.dispose();
+rmSync(dir, { recursive: true, force: true });
 const report = { cpu: cpus()[0]?.model.trim(), node: process.version, results };
 if (a.json) console.log(JSON.stringify(report, null, 2));
 else {
