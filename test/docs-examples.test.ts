@@ -3,9 +3,11 @@
 //   ```sh / bash / shell  each command is decided by RULES below: run, or not run with the reason written
 //                         there. A command no rule knows fails the test: a new example must be decided, not
 //                         silently skipped. The block's run commands run in order as one bash script.
-//   ```js / ts / mjs      a block importing 'wasmbert' (or 'wasmbert/…') runs as an ES module of an app whose
-//                         node_modules/wasmbert is this checkout (ts through esbuild); any other code block
-//                         fails unless marked (below).
+//   ```js / ts / mjs      decided by CODE_RULES: a block importing 'wasmbert' (or 'wasmbert/…'), or a client
+//                         of a local `wasmbert serve` (it names 127.0.0.1:8080 / localhost:8080: the test
+//                         starts one), runs as an ES module of an app whose node_modules holds this checkout's
+//                         dependencies and wasmbert itself (ts through esbuild); any other code block fails
+//                         unless a rule or a marker (below) decides it.
 //   any other fence       (json, text, diagrams) is data, not an example.
 // A block preceded by `<!-- example: skip: <reason> -->` is not run (the reason is shown in the test name).
 //
@@ -16,23 +18,26 @@
 //   - a bare `model.wbin` becomes synthetic-tiny's .wbin (generated under .cache/ on first use);
 //   - `npx wasmbert` becomes `node <checkout>/dist/cli/main.js`, which is what npx resolves it to in a clone
 //     (npm exec's local-bin rule); one test runs `npx --no-install wasmbert --help` itself to prove that;
+//   - `wasmbert serve` in a shell block starts in the background on a free port (port 8080 in the block's
+//     other commands becomes that one) and the next command runs once GET /health answers; it is stopped at
+//     the end of the block;
 //   - HF_ENDPOINT points at a loopback hub-shaped server serving synthetic-tiny's files under any repo name and
 //     WASMBERT_CACHE at a fresh folder, so `wasmbert pull <repo>` runs without the network;
 //   - Deno and Bun come from `npm run peers` (.cache/peers/); missing, their commands are not run (a failure
 //     under WASMBERT_REQUIRE_RUNTIMES=1).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import * as esbuild from 'esbuild';
 import { ensureSynthetic } from '../src/weights/cache.js';
-import { bin, PEERS, REQUIRE_RUNTIMES, ROOT, run, startServer, type FileServer } from './runtimes/harness.js';
+import { bin, freePort, PEERS, REQUIRE_RUNTIMES, ROOT, run, startServer, type FileServer } from './runtimes/harness.js';
 
 // ---- what is an example, and what runs ---------------------------------------------------------------------
 
-type Decision = { run: true; needs?: 'deno' | 'bun' } | { run: false; why: string };
+type Decision = { run: true; needs?: 'deno' | 'bun'; server?: true } | { run: false; why: string };
 
 /** First match wins. Each `run: false` says why the command is not run here and where it is proven instead. */
 const RULES: [RegExp, Decision][] = [
@@ -43,6 +48,8 @@ const RULES: [RegExp, Decision][] = [
   [/^npm run peers\b/, { run: false, why: 'downloads about 1.4 GB; .ci/run runs it before its full test runs' }],
   [/^npm run (bench|typecheck)/, { run: false, why: 'minutes of timing, not a test; CI runs typecheck itself' }],
   [/^wasmtime\b/, { run: false, why: 'wasmtime is no dependency; test/kernels-wasi.test.ts runs the same module under node:wasi' }],
+  [/^(npx wasmbert|node dist\/cli\/main\.js) serve\b/, { run: true, server: true }],
+  [/^curl\b/, { run: true }],
   [/^(deno)\b/, { run: true, needs: 'deno' }],
   [/^(bun)\b/, { run: true, needs: 'bun' }],
   [/(^|\|\s*)(npx wasmbert|node dist\/cli\/main\.js)\b/, { run: true }],
@@ -52,6 +59,13 @@ const RULES: [RegExp, Decision][] = [
 ];
 
 const decide = (cmd: string): Decision | undefined => RULES.find(([re]) => re.test(cmd))?.[1];
+
+/** Code blocks: first match wins; `server` = the test starts `wasmbert serve` on a free port for the block. */
+const CODE_RULES: [RegExp, Decision][] = [
+  [/\b(Deno|Bun)\.serve\(|export default \{\s*fetch/, { run: false, why: 'a server for Deno, Bun or workerd: examples/serve-*.mjs and examples/workerd run in the runtime tests' }],
+  [/\b(localhost|127\.0\.0\.1):8080\b/, { run: true, server: true }],
+  [/\bfrom\s+['"]wasmbert(\/[\w./-]+)?['"]|\bimport\(\s*['"]wasmbert(\/[\w./-]+)?['"]\s*\)/, { run: true }],
+];
 
 interface Block {
   file: string; // relative to ROOT
@@ -160,7 +174,9 @@ function workdir(name: string, kind: 'shell' | 'app'): string {
   if (kind === 'shell') {
     for (const e of readdirSync(ROOT)) if (e !== '.git' && e !== '.cache') symlinkSync(join(ROOT, e), join(dir, e));
   } else {
+    // the clone's dependencies (what a user's app would have installed beside wasmbert), and wasmbert itself
     mkdirSync(join(dir, 'node_modules'));
+    for (const e of readdirSync(join(ROOT, 'node_modules'))) if (!e.startsWith('.')) symlinkSync(join(ROOT, 'node_modules', e), join(dir, 'node_modules', e));
     symlinkSync(ROOT, join(dir, 'node_modules', 'wasmbert'), 'dir');
     // relative paths in code examples (vocab/…) mean the clone's, as when run from its root
     for (const e of ['vocab', 'examples', 'weights']) symlinkSync(join(ROOT, e), join(dir, e));
@@ -175,6 +191,15 @@ const substitute = (text: string, dir: string): string =>
     .replace(/\bnpx wasmbert\b/g, `node ${join(ROOT, 'dist', 'cli', 'main.js')}`)
     .replace(/(^|[\s|])node dist\/cli\/main\.js\b/g, `$1node ${join(ROOT, 'dist', 'cli', 'main.js')}`);
 
+async function waitForHealth(port: number, server: ChildProcess): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (server.exitCode !== null) throw new Error(`wasmbert serve exited (code ${server.exitCode}) before answering /health`);
+    if (await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`wasmbert serve on port ${port} did not answer /health in 60 s`);
+}
+
 const runtimeHere = (name: 'deno' | 'bun') => existsSync(bin(name));
 
 const env = (dir: string) => ({
@@ -182,6 +207,23 @@ const env = (dir: string) => ({
   WASMBERT_CACHE: join(dir, 'cache'),
   PATH: `${join(PEERS, 'node_modules', '.bin')}:${process.env.PATH}`,
 });
+
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+/** Port 8080 of an example (its --port, its URLs) becomes the test's free port. */
+const onPort = (text: string, port: number) =>
+  text.replace(/\b(localhost|127\.0\.0\.1):8080\b/g, `127.0.0.1:${port}`).replace(/--port[ =]8080\b/g, `--port ${port}`);
+
+/** Bash lines that start a `wasmbert serve` command in the background and wait for its /health (or its death). */
+function serveLines(cmd: string, port: number, dir: string): string[] {
+  let c = cmd.replace(/\s+#\s.*$/, '').replace(/\s*&\s*$/, '');
+  if (!/--port\b/.test(c)) c += ` --port ${port}`;
+  const log = join(dir, `serve-${port}.log`);
+  return [
+    `${c} > ${log} 2>&1 &`,
+    'WB_SERVE=$!',
+    `for i in $(seq 1 600); do curl -s -o /dev/null http://127.0.0.1:${port}/health && break; kill -0 $WB_SERVE 2>/dev/null || { echo "wasmbert serve exited:" >&2; cat ${log} >&2; exit 1; }; sleep 0.1; done`,
+  ];
+}
 
 // ---- the tests ---------------------------------------------------------------------------------------------
 
@@ -218,18 +260,36 @@ describe('docs examples', () => {
         const todo = cmds.filter((c) => c.d?.run && !(c.d.needs && !runtimeHere(c.d.needs))).map((c) => c.cmd);
         if (!todo.length) return;
         const dir = workdir(`${b.file}-${b.line}`, 'shell');
-        const script = ['set -euo pipefail', ...todo.map((c) => substitute(c, dir))].join('\n');
-        const r = await run('bash', ['-c', script], { cwd: dir, env: env(dir), timeoutMs: 150_000 });
-        expect(r.code, `${where} failed:\n${script}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`).toBe(0);
+        const port = await freePort();
+        // a server is stopped (SIGTERM: it drains) when the block ends, however it ends
+        const script = ['set -euo pipefail', "trap 'rc=$?; j=$(jobs -p); if [ -n \"$j\" ]; then kill $j 2>/dev/null; wait; fi; exit $rc' EXIT"];
+        for (const c of todo) {
+          const line = onPort(substitute(c, dir), port);
+          const d = decide(c);
+          script.push(...(d?.run && d.server ? serveLines(line, port, dir) : [line]));
+        }
+        const r = await run('bash', ['-c', script.join('\n')], { cwd: dir, env: env(dir), timeoutMs: 150_000 });
+        expect(r.code, `${where} failed:\n${script.join('\n')}\n--- stdout\n${r.stdout.slice(-3000)}\n--- stderr\n${r.stderr.slice(-3000)}`).toBe(0);
       }, 180_000);
       continue;
     }
     // code
-    const importsWasmbert = /\bfrom\s+['"]wasmbert(\/[\w./-]+)?['"]|\bimport\(\s*['"]wasmbert(\/[\w./-]+)?['"]\s*\)/.test(b.body);
+    const d = CODE_RULES.find(([re]) => re.test(b.body))?.[1];
+    if (d && !d.run) {
+      it.skip(`${where}: not run: ${d.why}`, () => {});
+      continue;
+    }
     it(where, async () => {
-      expect(importsWasmbert, `${where}: a code example that imports nothing from 'wasmbert': make it import what it uses, or mark it <!-- example: skip: why -->`).toBe(true);
+      expect(d, `${where}: a code example that imports nothing from 'wasmbert' and calls no local server: make it import what it uses, add a rule to CODE_RULES, or mark it <!-- example: skip: why -->`).toBeDefined();
       const dir = workdir(`${b.file}-${b.line}`, 'app');
       let code = substitute(b.body, dir);
+      const port = await freePort();
+      if (d?.run && d.server) {
+        code = onPort(code, port);
+        const server = spawn(process.execPath, [CLI, 'serve', '--model', tiny.wbin, '--port', String(port)], { stdio: 'ignore' });
+        onTestFinished(() => new Promise<void>((done) => (server.exitCode !== null ? done() : (server.once('exit', () => done()), server.kill('SIGTERM')))));
+        await waitForHealth(port, server);
+      }
       if (b.lang === 'ts' || b.lang === 'typescript') code = (await esbuild.transform(code, { loader: 'ts', format: 'esm' })).code;
       const file = join(dir, 'example.mjs');
       writeFileSync(file, code);
