@@ -47,17 +47,19 @@ const shared = process.env.WASMBERT_SHARED ?? join(root, '..', 'shared');
 const peer = join(shared, 'reference', 'ort_peer.mjs');
 const graphFile = (graph) => join(shared, 'onnx', graph === 'plain' ? 'synthetic-base.onnx' : 'synthetic-base.fused.onnx');
 // Why each peer cannot run, decided before any timing: said up front, in the summary and in the report.
+// The runner and graphs are checked first: without them, installing the peers (about 1 GB) would be for nothing.
 const notRun = new Map();
-const installFailed = engines.some((e) => e !== 'wasmbert') && !a['no-install'] ? ensurePeers(log) : null;
-for (const engine of engines) {
-  if (engine === 'wasmbert') continue;
+const peerEngines = engines.filter((e) => e !== 'wasmbert');
+for (const engine of peerEngines) {
+  const missing = a.graphs.split(',').map(graphFile).filter((f) => !existsSync(f));
   if (!['onnxruntime-web', 'onnxruntime-node'].includes(engine)) notRun.set(engine, 'unknown engine (wasmbert, onnxruntime-web, onnxruntime-node)');
-  else if (!peerDir(engine)) notRun.set(engine, `not installed in ${PEERS}: ${installFailed ?? 'run `npm run peers`'}`);
   else if (!existsSync(peer)) notRun.set(engine, `${peer} not found (the peer runner and its graphs live in ../shared; set WASMBERT_SHARED)`);
-  else {
-    const missing = a.graphs.split(',').map(graphFile).filter((f) => !existsSync(f));
-    if (missing.length) notRun.set(engine, `${missing.join(', ')} not found`);
-  }
+  else if (missing.length) notRun.set(engine, `${missing.join(', ')} not found`);
+}
+const toInstall = peerEngines.filter((e) => !notRun.has(e) && !peerDir(e));
+const installFailed = toInstall.length && !a['no-install'] ? ensurePeers(log) : null;
+for (const engine of toInstall) {
+  if (!peerDir(engine)) notRun.set(engine, `not installed in ${PEERS}: ${installFailed ?? 'run `npm run peers`'}`);
 }
 for (const [engine, why] of notRun) log(`${engine}: NOT RUN: ${why}`);
 if (a.replace && notRun.size) {
