@@ -15,6 +15,8 @@
 //   - the working folder is a fresh one holding links to the checkout's top-level files and folders, so paths
 //     like vocab/… and examples/… resolve as in the clone while outputs stay out of it;
 //   - /tmp/… becomes a folder of this test (inside the run's private TMPDIR: test/global-setup.ts);
+//   - a code block that uses wasmbert's exports without importing them (a continuation of the page's earlier
+//     example) gets the import of the names it uses;
 //   - a bare `model.wbin` becomes synthetic-tiny's .wbin (generated under .cache/ on first use);
 //   - `npx wasmbert` becomes `node <checkout>/dist/cli/main.js`, which is what npx resolves it to in a clone
 //     (npm exec's local-bin rule); .ci/run runs `npx --no-install wasmbert --help` itself once to prove that
@@ -38,7 +40,7 @@ import { bin, freePort, PEERS, REQUIRE_RUNTIMES, ROOT, run, startServer, type Fi
 
 // ---- what is an example, and what runs ---------------------------------------------------------------------
 
-type Decision = { run: true; needs?: 'deno' | 'bun'; server?: true } | { run: false; why: string };
+type Decision = { run: true; needs?: 'deno' | 'bun'; server?: true; continuation?: true } | { run: false; why: string };
 
 /** First match wins. Each `run: false` says why the command is not run here and where it is proven instead. */
 const RULES: [RegExp, Decision][] = [
@@ -66,7 +68,20 @@ const CODE_RULES: [RegExp, Decision][] = [
   [/\b(Deno|Bun)\.serve\(|export default \{\s*fetch/, { run: false, why: 'a server for Deno, Bun or workerd: examples/serve-*.mjs and examples/workerd run in the runtime tests' }],
   [/\b(localhost|127\.0\.0\.1):8080\b/, { run: true, server: true }],
   [/\bfrom\s+['"]wasmbert(\/[\w./-]+)?['"]|\bimport\(\s*['"]wasmbert(\/[\w./-]+)?['"]\s*\)/, { run: true }],
+  // a continuation of the page's earlier example: it uses wasmbert's exports (Bert.load, …) without importing
+  [/^(?![\s\S]*\bimport\b)[\s\S]*\b(Bert|BertTokenizer)\./, { run: true, continuation: true }],
 ];
+
+/** `import { … } from 'wasmbert'` (or 'wasmbert/node', for what only Node has) for the exports a block uses. */
+async function importsFor(code: string): Promise<string> {
+  const main = Object.keys(await import('../src/index.js'));
+  const node = Object.keys(await import('../src/node.js')).filter((n) => !main.includes(n));
+  const used = (names: string[]) => names.filter((n) => new RegExp(`\\b${n}\\b`).test(code));
+  const lines = [];
+  if (used(main).length) lines.push(`import { ${used(main).join(', ')} } from 'wasmbert';`);
+  if (used(node).length) lines.push(`import { ${used(node).join(', ')} } from 'wasmbert/node';`);
+  return lines.join('\n');
+}
 
 interface Block {
   file: string; // relative to ROOT
@@ -279,6 +294,7 @@ describe('docs examples', () => {
       expect(d, `${where}: a code example that imports nothing from 'wasmbert' and calls no local server: make it import what it uses, add a rule to CODE_RULES, or mark it <!-- example: skip: why -->`).toBeDefined();
       const dir = workdir(`${b.file}-${b.line}`, 'app');
       let code = substitute(b.body, dir);
+      if (d?.run && d.continuation) code = `${await importsFor(code)}\n${code}`;
       const port = await freePort();
       if (d?.run && d.server) {
         code = onPort(code, port);
