@@ -7,10 +7,10 @@
 // skip, and test/global-setup.ts says so once for the whole run; CI sets WASMBERT_REQUIRE_RUNTIMES=1, which
 // turns that skip into a failure (.ci/run runs `npm run peers` first).
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { ROOT } from '../shared.js';
 
 export { ROOT };
@@ -19,10 +19,30 @@ export const EXAMPLE = join(ROOT, 'examples', 'embed.mjs');
 export const PEERS = process.env.WASMBERT_PEERS ?? join(ROOT, '.cache', 'peers');
 /** A runtime's executable in the peers install. */
 export const bin = (name: string) => join(PEERS, 'node_modules', '.bin', name);
-export const CHROMIUM = process.env.WASMBERT_CHROMIUM ?? '/usr/bin/chromium';
 export const REQUIRE_RUNTIMES = process.env.WASMBERT_REQUIRE_RUNTIMES === '1';
 /** The Node majors the runtime tier runs the example in, besides this process's. */
 export const NODE_MAJORS = [22, 24];
+/**
+ * Chromium: WASMBERT_CHROMIUM, else the first `chromium` (or `chromium-browser`) on PATH, as .ci/run accepts
+ * one anywhere on PATH; else Debian's path (absent: the browser tests skip, or fail under CI's flags).
+ */
+export const CHROMIUM = process.env.WASMBERT_CHROMIUM ?? onPath('chromium') ?? onPath('chromium-browser') ?? '/usr/bin/chromium';
+
+/** The first executable file called `name` in a PATH folder, or undefined. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(dir || '.', name);
+    try {
+      if (statSync(p).isFile()) {
+        accessSync(p, constants.X_OK);
+        return p;
+      }
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
 
 /** The texts every runtime embeds: ASCII, accents and CJK, so the tokenizer's paths are all taken. */
 export const TEXTS = ['wasmbert runs BERT in WebAssembly.', 'The same vectors everywhere, to 1e-6.', 'Héllo, wörld! 你好'];

@@ -23,7 +23,8 @@ export async function workerdBinary(): Promise<string> {
   return bin('workerd');
 }
 
-export async function startWorkerd(vars: Record<string, string>, v8Flags: string[] = []): Promise<Workerd> {
+/** `serveArgs`: more arguments for `workerd serve` (bench/workerd-memory.mjs passes --inspector-addr). */
+export async function startWorkerd(vars: Record<string, string>, v8Flags: string[] = [], serveArgs: string[] = []): Promise<Workerd> {
   const dir = mkdtempSync(join(tmpdir(), 'wasmbert-workerd-'));
   await esbuild.build({
     entryPoints: [join(ROOT, 'examples/workerd/worker.mjs')],
@@ -71,7 +72,7 @@ const worker :Workerd.Worker = (
 );
 `,
   );
-  const child: ChildProcess = spawn(await workerdBinary(), ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(await workerdBinary(), ['serve', 'config.capnp', ...serveArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
