@@ -30,7 +30,7 @@
 //     under WASMBERT_REQUIRE_RUNTIMES=1).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
@@ -248,6 +248,12 @@ describe('docs examples', () => {
     const readme = blocks.filter((b) => b.file === 'README.md');
     expect(readme.some((b) => SHELL.has(b.lang))).toBe(true);
     expect(readme.some((b) => CODE.has(b.lang))).toBe(true);
+  });
+
+  // skip-flags: Windows has no executable bit (npx runs the bin through node there)
+  it.skipIf(process.platform === 'win32')('the build leaves dist/cli/main.js executable: `npx wasmbert` in a clone execs it', () => {
+    // tsc writes it 0644 in a fresh clone; npx links it without setting the bit when its cache already has the link
+    expect(statSync(CLI).mode & 0o111).toBe(0o111);
   });
 
   for (const b of blocks) {
