@@ -5,7 +5,9 @@
 // in wasm; only the Float32Arrays handed back to the caller are new.
 import { ModelError, RuntimeError } from '../errors.js';
 import { Arena } from '../runtime/arena.js';
-import { loadKernels, warnOnce, type Kernels } from '../runtime/wasm.js';
+import { SerialQueue } from '../runtime/serial.js';
+import { giveSpare, takeKernels } from '../runtime/spare.js';
+import { warnOnce, type Kernels } from '../runtime/wasm.js';
 import { createThreadedCompute, defaultThreadCount, threadsAvailable, type ThreadedCompute } from '../threads/compute.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { openWbin, type WbinFile } from '../weights/wbin.js';
@@ -44,6 +46,10 @@ export interface LoadOptions {
   maxTokens?: number;
   /** Messages about long steps (loading). */
   onProgress?: (message: string) => void;
+  /** Check every tensor's sha256 against the header before using it (reads the whole file once more). */
+  verify?: boolean;
+  /** Longest a forward waits for a worker that holds a task past its share of the time (default 2000 ms; see README "Concurrency, cancellation and failures"). */
+  workerTimeoutMs?: number;
 }
 
 export interface ForwardOptions {
@@ -55,6 +61,8 @@ export interface ForwardOptions {
   qkv?: boolean;
   /** word, position, tokenType and their sum before LayerNorm, each [B, L, H] */
   embeddings?: boolean;
+  /** Cancels the call: it rejects with AbortError, reads in flight are aborted. */
+  signal?: AbortSignal;
 }
 
 export interface ForwardOutput {
@@ -75,6 +83,8 @@ export interface EmbedOptions {
   normalize?: boolean;
   /** truncate inputs to this many tokens (default: the tokenizer's model max length, at most max_position_embeddings) */
   maxLength?: number;
+  /** Cancels the call: it rejects with AbortError, reads in flight are aborted. */
+  signal?: AbortSignal;
 }
 
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | WeightSource;
@@ -103,8 +113,16 @@ interface State {
   stream: StreamState | undefined;
 }
 
+/** What a load has acquired so far: a failed load gives all of it back. */
+interface Held {
+  kernels?: Kernels;
+  compute?: Compute;
+}
+
 export class Bert {
   private state: State | undefined;
+  /** every forward/embed/dispose goes through it: one call at a time, in arrival order (runtime/serial.ts) */
+  private readonly queue = new SerialQueue('this Bert');
   private constructor(
     readonly config: BertConfig,
     readonly tokenizer: BertTokenizer,
@@ -141,7 +159,21 @@ export class Bert {
       throw new ModelError(`threads must be a positive integer (got ${options.threads})`);
     }
     const src = await resolveSource(source);
+    const held: Held = {};
+    try {
+      return await Bert.open(src, options, residency, held);
+    } catch (e) {
+      // nothing half-loaded stays alive: the workers, the kernels and the source go with the failed load
+      await (held.compute as Partial<ThreadedCompute> | undefined)?.dispose?.();
+      if (held.kernels) giveSpare(held.kernels);
+      await src.close?.().catch(() => {});
+      throw e;
+    }
+  }
+
+  private static async open(src: WeightSource, options: LoadOptions, residency: Residency, held: Held): Promise<Bert> {
     const file = await openWbin(src);
+    if (options.verify) await file.verify(undefined, options.onProgress);
     const cfg = file.config;
     const tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
     let threads = options.threads ?? (await defaultThreadCount());
@@ -149,7 +181,8 @@ export class Bert {
       warnOnce(`${threads} threads asked for, but threads cannot run here (no SharedArrayBuffer / cross-origin isolation, or no workers): using 1`);
       threads = 1;
     }
-    const kernels = await loadKernels({ simd: options.simd, shared: threads > 1 });
+    // the memory of a disposed model when there is one (runtime/spare.ts)
+    const kernels = (held.kernels = await takeKernels({ simd: options.simd, shared: threads > 1 }));
     const k = kernels.exports;
     const arena = new Arena(kernels.memory, k.heap_base());
     const H = cfg.hidden_size;
@@ -184,14 +217,14 @@ export class Bert {
         // Workers poll 2 ms for the next job before sleeping: a forward's kernels follow each other within
         // that (packing A, layernorm and small ops run on the caller between them), and waking a sleeping
         // worker costs ~0.4 ms here. Measured 1x128 on 2 threads: 509 → 448 ms, 1x16 64–74 → 57–60 ms.
-        compute = await createThreadedCompute({ threads, kernels, arena, maxSeq, maxHeadSize: H / cfg.num_attention_heads, spinUs: 2000 });
+        compute = held.compute = await createThreadedCompute({ threads, kernels, arena, maxSeq, maxHeadSize: H / cfg.num_attention_heads, spinUs: 2000, stallMs: options.workerTimeoutMs });
       } catch (e) {
         // e.g. a page whose CSP forbids blob: workers: one thread beats no model
         if (!(e instanceof RuntimeError)) throw e;
         warnOnce(`${e.message}: running on one thread`);
       }
     }
-    try {
+    {
       const stagingFloats = Math.max(3 * H * H, I * H, H * H) + Math.max(3 * H, I);
       const staging = arena.alloc(4 * stagingFloats, 'staging');
       const wordRows = streamed ? arena.alloc(4 * maxTokens * H, 'word rows') : 0;
@@ -221,17 +254,28 @@ export class Bert {
       const pooler = poolerLin ? new BertPooler(poolerLin) : undefined;
       const stream = streamed ? new StreamState(file, cfg, wordRows, staging) : undefined;
       return new Bert(cfg, tokenizer, residency, { file, kernels, arena, compute, embeddings, layers, pooler, act, stream });
-    } catch (e) {
-      // nothing half-loaded stays alive: the workers and the source go with the failed load
-      await (compute as Partial<ThreadedCompute>).dispose?.();
-      await file.source.close?.();
-      throw e;
     }
   }
 
-  /** Runs the encoder on token ids (one encoding, or a padded batch with attention masks). */
-  async forward(encoded: EncodedInput, options: ForwardOptions = {}): Promise<ForwardOutput> {
+  /** Runs the encoder on token ids (one encoding, or a padded batch with attention masks). Calls run one at a time, in order. */
+  forward(encoded: EncodedInput, options: ForwardOptions = {}): Promise<ForwardOutput> {
+    return this.queue.run((signal) => this.forwardNow(encoded, options, signal), options.signal);
+  }
+
+  private async forwardNow(encoded: EncodedInput, options: ForwardOptions, signal: AbortSignal): Promise<ForwardOutput> {
     const st = this.s;
+    // an abort (the caller's, or dispose) also cancels the reads in flight, so nothing waits on them
+    const cancelReads = () => st.file.source.abort?.(signal.reason);
+    signal.addEventListener('abort', cancelReads, { once: true });
+    try {
+      await (st.compute as Partial<ThreadedCompute>).heal?.();
+      return await this.forwardRows(st, encoded, options, signal);
+    } finally {
+      signal.removeEventListener('abort', cancelReads);
+    }
+  }
+
+  private async forwardRows(st: State, encoded: EncodedInput, options: ForwardOptions, signal: AbortSignal): Promise<ForwardOutput> {
     const cfg = this.config;
     const rows = normalizeInput(encoded, cfg);
     const { B, L } = rows;
@@ -251,13 +295,13 @@ export class Bert {
       let end = start;
       let T = 0;
       while (end < B && T + rows.valid[end].length <= st.act.maxTokens) T += rows.valid[end++].length;
-      await this.forwardChunk(st, rows, start, end, T, out);
+      await this.forwardChunk(st, rows, start, end, T, out, signal);
       start = end;
     }
     return out;
   }
 
-  private async forwardChunk(st: State, rows: BatchRows, b0: number, b1: number, T: number, out: ForwardOutput): Promise<void> {
+  private async forwardChunk(st: State, rows: BatchRows, b0: number, b1: number, T: number, out: ForwardOutput, signal: AbortSignal): Promise<void> {
     const cfg = this.config;
     const H = cfg.hidden_size;
     const L = rows.L;
@@ -344,7 +388,9 @@ export class Bert {
 
     // ---- BertEncoder
     for (let i = 0; i < cfg.num_hidden_layers; i++) {
+      signal.throwIfAborted();
       const layer = st.stream ? await st.stream.loadLayer(i, st.layers[0], st.kernels.exports, arena) : st.layers[i];
+      signal.throwIfAborted();
       layer.forward(compute, act, T, seqs, i, taps);
       taps.hidden?.(i + 1, act.hidden);
     }
@@ -376,7 +422,7 @@ export class Bert {
     if (pooling === 'pooler' && !st.pooler) throw new ModelError('embed: this checkpoint has no pooler; use pooling "mean" or "cls"');
     const maxLength = Math.min(options.maxLength ?? this.tokenizer.options.modelMaxLength ?? this.config.max_position_embeddings, this.config.max_position_embeddings);
     const enc = this.tokenizer.encodeBatch(list, { padding: 'longest', truncation: 'longest_first', maxLength });
-    const res = await this.forward(enc);
+    const res = await this.forward(enc, { signal: options.signal });
     const H = this.config.hidden_size;
     const L = enc.inputIds[0].length;
     const vectors = list.map((_, b) => {
@@ -407,13 +453,19 @@ export class Bert {
     return vectors;
   }
 
-  /** Releases the wasm memory and the weight source; the model cannot be used afterwards. */
+  /**
+   * Releases the model: calls queued or running reject with ModelError (a running one stops at its next
+   * layer, its reads aborted), then the workers stop, the source closes and the wasm memory goes back to
+   * be reused by the next load (runtime/spare.ts). The model cannot be used afterwards.
+   */
   async dispose(): Promise<void> {
+    await this.queue.close(() => new ModelError('this Bert was disposed'));
     const st = this.state;
     if (!st) return;
     this.state = undefined;
     await (st.compute as Partial<ThreadedCompute>).dispose?.();
     await st.file.source.close?.();
+    giveSpare(st.kernels);
   }
 
   get isDisposed(): boolean {
