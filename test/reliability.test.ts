@@ -404,6 +404,11 @@ describe('6. integrity: header checksum, verify, a file that changes under a str
     }
   });
 
+  it("weights/FORMAT.md's worked example (v2 layout) is what scripts/format-example.mjs writes from real files", () => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'format-example.mjs'), '--check'], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+  });
+
   it('wasmbert verify: exit 0 with the throughput on an intact file, 1 naming the tensor on a damaged one', () => {
     const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
     const ok = cli('verify', tiny);
