@@ -280,6 +280,37 @@ describe.skipIf(!threadsAvailable())('4. the worker pool heals: a dead worker is
     }
   }, 20_000);
 
+  it('a worker that exits in a task (its exit hook marks the board): RuntimeError naming it within ~one 50 ms slice, not the 2 s bound', async () => {
+    const module = new WebAssembly.Module(HANG_WASM);
+    const instance = new WebAssembly.Instance(module, {});
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    const pool = await WorkerPool.create(instance.exports, { workers: 1, module, memory, scratch: [0, 1] });
+    // The pool's worker hangs in its task; a helper thread then does, 300 ms in, exactly what a dying
+    // worker's process 'exit' hook does (src/threads/worker.ts): mark the board and wake the caller.
+    // (A real process.exit needs JavaScript in the task, and the pool's tasks are wasm exports.)
+    const b = (pool as unknown as { b: { ctl: Int32Array; layout: { slots: Record<string, number> } } }).b;
+    const { Worker } = await import('node:worker_threads');
+    const helper = new Worker(
+      `const { workerData: d } = require('node:worker_threads'); const a = new Int32Array(d.buf);
+       setTimeout(() => { Atomics.store(a, d.deadCode, 7); Atomics.store(a, d.dead, 1); Atomics.notify(a, d.fin); Atomics.notify(a, d.done); }, 300);`,
+      { eval: true, workerData: { buf: b.ctl.buffer, ...b.layout.slots } },
+    );
+    try {
+      await new Promise((res) => helper.once('online', res));
+      const t0 = performance.now();
+      pool.begin(1);
+      pool.call(pool.id('hang'), 1, 0);
+      expect(() => pool.run(true)).toThrow(/lost a worker: worker 1 exited \(code 7\) while the pool ran a job/);
+      expect(performance.now() - t0).toBeLessThan(1500);
+      await pool.heal();
+      pool.broadcast('hang', 0);
+      expect(pool.restarts).toBe(1);
+    } finally {
+      await helper.terminate();
+      await pool.dispose();
+    }
+  }, 20_000);
+
   it('a model whose worker died: the next forward runs on a fresh worker, bit-identical, no reload', async () => {
     const bert = await Bert.load(tiny, { threads: 2 });
     try {
