@@ -89,6 +89,8 @@ function rangeServer(body: Uint8Array, stall: { on: boolean; etag?: string }) {
 }
 
 const THREADS = threadsAvailable() ? [1, 2] : [1];
+/** the built CLI, as a user runs it (dist/, built by `npm test`'s pretest) */
+const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
 /** where a .wbin's header starts: after the 32 fixed bytes (v1), and the 32-byte header checksum (v2) */
 const headerAt = (version: number) => (version >= 2 ? 64 : 32);
 // AbortError is matched by name (it is a WasmbertError named like the DOM's): this file also runs, and
@@ -243,11 +245,16 @@ describe.skipIf(!threadsAvailable())('4. the worker pool heals: a dead worker is
     0x0a, 0x0e, 0x01, 0x0c, 0x00, 0x20, 0x00, 0x04, 0x40, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, 0x0b, // if (x) loop br 0
   ]);
 
-  it('a worker that hangs in a task: RuntimeError within the stated bound (2 s + 10 × the caller share), then a fresh worker runs the next job', async () => {
+  /** One worker over HANG_WASM; scratch bases 0 (caller) and 1 (worker). */
+  async function hangPool(): Promise<WorkerPool> {
     const module = new WebAssembly.Module(HANG_WASM);
     const instance = new WebAssembly.Instance(module, {});
     const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    const pool = await WorkerPool.create(instance.exports, { workers: 1, module, memory, scratch: [0, 1] });
+    return WorkerPool.create(instance.exports, { workers: 1, module, memory, scratch: [0, 1] });
+  }
+
+  it('a worker that hangs in a task: RuntimeError within the stated bound (2 s + 10 × the caller share), then a fresh worker runs the next job', async () => {
+    const pool = await hangPool();
     try {
       const t0 = performance.now();
       let err: unknown;
@@ -281,10 +288,7 @@ describe.skipIf(!threadsAvailable())('4. the worker pool heals: a dead worker is
   }, 20_000);
 
   it('a worker that exits in a task (its exit hook marks the board): RuntimeError naming it within ~one 50 ms slice, not the 2 s bound', async () => {
-    const module = new WebAssembly.Module(HANG_WASM);
-    const instance = new WebAssembly.Instance(module, {});
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    const pool = await WorkerPool.create(instance.exports, { workers: 1, module, memory, scratch: [0, 1] });
+    const pool = await hangPool();
     // The pool's worker hangs in its task; a helper thread then does, 300 ms in, exactly what a dying
     // worker's process 'exit' hook does (src/threads/worker.ts): mark the board and wake the caller.
     // (A real process.exit needs JavaScript in the task, and the pool's tasks are wasm exports.)
@@ -441,7 +445,6 @@ describe('6. integrity: header checksum, verify, a file that changes under a str
   });
 
   it('wasmbert verify: exit 0 with the throughput on an intact file, 1 naming the tensor on a damaged one', () => {
-    const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
     const ok = cli('verify', tiny);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(/OK — format v2 \(header checksum OK\), 39 tensors, [\d.]+ MB verified in [\d.]+ s \(\d+ MB\/s/);
@@ -495,7 +498,6 @@ describe('7. dispose() gives the wasm memory back at once', () => {
 });
 
 describe('CLI: argument errors are one line on stderr and exit 2', () => {
-  const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
   const cases: [string[], RegExp][] = [
     [['embed', '--bogus', 'x'], /^wasmbert: embed: Unknown option '--bogus'/],
     [['embed', '--model'], /^wasmbert: embed: Option '--model <value>' argument missing/],

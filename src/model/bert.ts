@@ -158,6 +158,9 @@ export class Bert {
     if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
       throw new ModelError(`threads must be a positive integer (got ${options.threads})`);
     }
+    if (options.workerTimeoutMs !== undefined && !(options.workerTimeoutMs >= 0 && Number.isFinite(options.workerTimeoutMs))) {
+      throw new ModelError(`workerTimeoutMs must be a non-negative number of milliseconds (got ${options.workerTimeoutMs})`);
+    }
     const src = await resolveSource(source);
     const held: Held = {};
     try {

@@ -173,6 +173,7 @@ export class WorkerPool {
   /**
    * Replaces every worker (and the board) when one died; a no-op otherwise. The old workers are
    * terminated and awaited first: a hung one must stop writing the shared memory before anyone reuses it.
+   * What broadcast() set in the old workers' instances is not replayed (the model broadcasts nothing).
    */
   async heal(): Promise<void> {
     if (!this.broken || this.disposed) return;
