@@ -228,6 +228,7 @@ export class Bert {
       }
     }
     {
+      // (no try here: Bert.load gives back everything a failed open acquired, see Held)
       const stagingFloats = Math.max(3 * H * H, I * H, H * H) + Math.max(3 * H, I);
       const staging = arena.alloc(4 * stagingFloats, 'staging');
       const wordRows = streamed ? arena.alloc(4 * maxTokens * H, 'word rows') : 0;
