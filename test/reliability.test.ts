@@ -395,6 +395,40 @@ describe('6. integrity: header checksum, verify, a file that changes under a str
     expect(file.version).toBe(2); // the cached synthetic-tiny is written by this wasmbert
   });
 
+  it('a v1 file (no header checksum) still loads and computes the same bits as its v2 twin', async () => {
+    // v1 layout: the 32 fixed bytes, the header at 32, data at align64(32 + N)
+    const dv = new DataView(tinyBytes.buffer, tinyBytes.byteOffset);
+    const n = dv.getUint32(12, true);
+    const d2 = Number(dv.getBigUint64(16, true));
+    const d1 = Math.ceil((32 + n) / 64) * 64;
+    const v1 = new Uint8Array(d1 + (tinyBytes.length - d2));
+    v1.set(tinyBytes.subarray(0, 32));
+    const o = new DataView(v1.buffer);
+    o.setUint32(8, 1, true);
+    o.setBigUint64(16, BigInt(d1), true);
+    const header = JSON.parse(Buffer.from(tinyBytes.subarray(64, 64 + n)).toString('utf8'));
+    header.version = 1;
+    const json = Buffer.from(JSON.stringify(header));
+    expect(json.length).toBe(n); // "version":2 → 1: same length, so the offsets stay
+    v1.set(json, 32);
+    v1.set(tinyBytes.subarray(d2), d1);
+    const path = join(tmp, 'v1.wbin');
+    writeFileSync(path, v1);
+    const a = await Bert.load(path, { threads: 1 });
+    const b = await Bert.load(tiny, { threads: 1 });
+    try {
+      const [x] = await a.embed('old files keep working');
+      const [y] = await b.embed('old files keep working');
+      expect(sameBits(x, y)).toBe(true);
+    } finally {
+      await a.dispose();
+      await b.dispose();
+    }
+    const r = cli('verify', path);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/format v1 \(no header checksum in v1\)/);
+  });
+
   it('a flipped tensor byte: load({ verify: true }) throws WeightsError naming the tensor; without verify it loads', async () => {
     const file = await openWbin(fileSource(tiny));
     const t = file.tensor('encoder.layer.1.intermediate.dense.weight');
