@@ -219,7 +219,10 @@ describe.skipIf(!linux)('3. dispose() during a streamed forward stops it and lea
       const pending = bert.embed(['a long enough sentence to need a few rows', 'and another one']);
       pending.catch(() => {}); // judged after dispose
       await new Promise((res) => setImmediate(res)); // the forward is under way, reading
-      await bert.dispose();
+      const first = bert.dispose();
+      await bert.dispose(); // a second dispose() resolves only once everything is released, too
+      expect(bert.isDisposed).toBe(true);
+      await first;
       await expect(pending).rejects.toBeInstanceOf(ModelError);
       await expect(bert.embed('after')).rejects.toThrow(/disposed/);
     }

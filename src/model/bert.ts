@@ -462,7 +462,14 @@ export class Bert {
    * layer, its reads aborted), then the workers stop, the source closes and the wasm memory goes back to
    * be reused by the next load (runtime/spare.ts). The model cannot be used afterwards.
    */
-  async dispose(): Promise<void> {
+  dispose(): Promise<void> {
+    // every caller of dispose() (a second one too) resolves once everything is released
+    return (this.disposing ??= this.release());
+  }
+
+  private disposing: Promise<void> | undefined;
+
+  private async release(): Promise<void> {
     await this.queue.close(() => new ModelError('this Bert was disposed'));
     const st = this.state;
     if (!st) return;

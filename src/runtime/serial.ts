@@ -10,7 +10,7 @@ import { AbortError, ModelError, WasmbertError } from '../errors.js';
 function aborted(signal: AbortSignal, what: string): Error {
   const r = signal.reason as unknown;
   if (r instanceof WasmbertError) return r;
-  return new AbortError(`${what} was aborted${r instanceof Error && r.message ? `: ${r.message}` : ''}`, { cause: r });
+  return new AbortError(`${what}: the call was aborted by its AbortSignal${r instanceof Error && r.message ? ` (${r.message})` : ''}`, { cause: r });
 }
 
 export class SerialQueue {
