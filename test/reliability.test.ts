@@ -524,6 +524,7 @@ describe('7. dispose() gives the wasm memory back at once', () => {
         if (i % 50 === 0) peak = Math.max(peak, process.memoryUsage().rss);
       }
       peak = Math.max(peak, process.memoryUsage().rss);
+      process.stderr.write(`1,000 forwards of synthetic-tiny: RSS ${(base / 2 ** 20).toFixed(0)} MB after warm-up, peak ${(peak / 2 ** 20).toFixed(0)} MB\n`);
       // forward allocates only its output arrays (~10 KB each) and the collector takes them: 32 MB is
       // room for V8's young generation and heap growth, far below a leak of one output per call (~10 MB)
       // plus anything that grew per call by the size of the model's 4.3 MB
