@@ -89,6 +89,11 @@ function rangeServer(body: Uint8Array, stall: { on: boolean; etag?: string }) {
 }
 
 const THREADS = threadsAvailable() ? [1, 2] : [1];
+/** What a live model holds (its kernels and compute), wherever the model keeps it. */
+function internals(bert: Bert): { kernels: { memory: WebAssembly.Memory }; compute: { pool: WorkerPool } } {
+  const b = bert as unknown as Record<string, unknown>;
+  return (b.session ?? b.state) as ReturnType<typeof internals>;
+}
 /** the built CLI, as a user runs it (dist/, built by `npm test`'s pretest) */
 const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8', timeout: 60_000 });
 /** where a .wbin's header starts: after the 32 fixed bytes (v1), and the 32-byte header checksum (v2) */
@@ -324,7 +329,7 @@ describe.skipIf(!threadsAvailable())('4. the worker pool heals: a dead worker is
       const enc = bert.tokenizer.encodeBatch(['the worker died', 'and came back'], { padding: 'longest' });
       const want = (await bert.forward(enc)).lastHiddenState.data;
       // reach the pool the model runs on and kill its worker, as the host would (an exit while idle)
-      const pool = (bert as unknown as { state: { compute: { pool: WorkerPool } } }).state.compute.pool;
+      const pool = internals(bert).compute.pool;
       const workers = (pool as unknown as { workers: { terminate(): Promise<void> }[] }).workers;
       await workers[0].terminate();
       await new Promise((res) => setTimeout(res, 50)); // the 'exit' event arrives
@@ -494,12 +499,12 @@ describe('6. integrity: header checksum, verify, a file that changes under a str
 describe('7. dispose() gives the wasm memory back at once', () => {
   it('the next load of the same build reuses the disposed model memory (no second copy while the collector sleeps)', async () => {
     const a = await Bert.load(tiny, { threads: 1 });
-    const memA = (a as unknown as { state: { kernels: { memory: WebAssembly.Memory } } }).state.kernels.memory;
+    const memA = internals(a).kernels.memory;
     await a.dispose();
     expect(a.wasmBytes).toBe(0);
     const b = await Bert.load(tiny, { threads: 1 });
     try {
-      const memB = (b as unknown as { state: { kernels: { memory: WebAssembly.Memory } } }).state.kernels.memory;
+      const memB = internals(b).kernels.memory;
       expect(memB).toBe(memA);
       // and it computes what a model on fresh memory computes (the reused memory was zeroed)
       const fresh = await Bert.load(tiny, { threads: 1 });
