@@ -15,7 +15,7 @@ import { Bert, type ForwardOutput, type LoadOptions } from '../src/model/bert.js
 import { threadsAvailable } from '../src/threads/compute.js';
 import { WorkerPool } from '../src/threads/pool.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
-import { httpSource } from '../src/weights/source.js';
+import { httpSource, memorySource } from '../src/weights/source.js';
 import { openWbin } from '../src/weights/wbin.js';
 import { fileSource } from '../src/weights/source-node.js';
 import { ROOT } from './shared.js';
@@ -381,6 +381,36 @@ describe('5. HTTP sources: a per-request timeout, and abort on dispose or AbortS
       expect(performance.now() - t1).toBeLessThan(2000);
     } finally {
       stall.on = false;
+      await bert.dispose();
+    }
+  });
+});
+
+describe('5b. a failed streamed forward leaves no read behind for the next one to wait on', () => {
+  it('a row read that fails (404) while the first layer read stalls: the next forward does not wait out the stalled read', async () => {
+    const f = await openWbin(memorySource(tinyBytes));
+    const word = f.tensor('embeddings.word_embeddings.weight');
+    const layer0 = f.group('layer.0').offset;
+    const mode = { failRows: false, stallLayers: false };
+    const serveBytes = rangeServer(tinyBytes, { on: false });
+    const url = await serve((req, res) => {
+      const start = Number(/^bytes=(\d+)-/.exec(req.headers.range ?? '')?.[1] ?? -1);
+      if (mode.failRows && start >= word.offset && start < word.offset + word.byteLength) return void res.writeHead(404).end();
+      if (mode.stallLayers && start >= layer0) return; // no reply
+      serveBytes(req, res);
+    });
+    const bert = await Bert.load(httpSource(url, { timeoutMs: 3000 }), { residency: 'streamed', threads: 1 });
+    try {
+      const [want] = await bert.embed('rows and layers');
+      Object.assign(mode, { failRows: true, stallLayers: true });
+      await expect(bert.embed('rows and layers')).rejects.toThrow(/HTTP 404/);
+      Object.assign(mode, { failRows: false, stallLayers: false });
+      const t0 = performance.now();
+      const [got] = await bert.embed('rows and layers');
+      // before: the next forward first waited for the abandoned layer read to time out (3 s)
+      expect(performance.now() - t0, 'the forward after the failed one, ms').toBeLessThan(1500);
+      expect(sameBits(got, want)).toBe(true);
+    } finally {
       await bert.dispose();
     }
   });
