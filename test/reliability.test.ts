@@ -580,6 +580,7 @@ describe('CLI: argument errors are one line on stderr and exit 2', () => {
     [['synth', 'synthetic-tiny', '/etc/hostname'], /^wasmbert: synth: output folder \/etc\/hostname is a file/],
     [['forward', '--cases', 'c.json'], /^wasmbert: forward: --cases and --out are required/],
     [['verify'], /^wasmbert: verify: expected one \.wbin file/],
+    [['pull', 'bert-base-uncased', '--cache', '/etc/hostname'], /^wasmbert: pull: --cache folder \/etc\/hostname is a file/],
     [['demo', '--bogus'], /^wasmbert: demo: Unknown option '--bogus'/],
     [['nope'], /^wasmbert: unknown command "nope"/],
     [['bench'], /^wasmbert: unknown command "bench"/],

@@ -1,6 +1,6 @@
 // wasmbert pull <repo-id> [--revision R] [--base-url URL] [--dtype f32|f16] [--cache DIR]
 import { parseArgs } from 'node:util';
-import { asUsageError, UsageError } from './args.js';
+import { asUsageError, checkOutputDir, UsageError } from './args.js';
 import { hubCacheDir } from '../weights/cache.js';
 import { pull } from '../weights/hub.js';
 import { progressBar, type Progress } from '../weights/progress.js';
@@ -42,6 +42,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   if (parsed.positionals.length !== 1) throw new UsageError(`expected one <repo>, got ${parsed.positionals.length} arguments`);
   if (v.dtype !== 'f32' && v.dtype !== 'f16') throw new UsageError(`--dtype must be f32 or f16 (got ${JSON.stringify(v.dtype)})`);
+  if (v.cache) checkOutputDir(v.cache, '--cache folder');
   const say = (m: string) => process.stderr.write(`wasmbert pull: ${m}\n`);
   let bar: Progress | undefined;
   let current = '';
