@@ -182,6 +182,11 @@ export class WorkerPool {
     this.workers = [];
     await Promise.all(old.map((w) => w.terminate().catch(() => {})));
     const { board, workers } = await WorkerPool.start(this.opts, [...this.names]);
+    if (this.disposed) {
+      // disposed while the new workers started: they go too
+      await Promise.all(workers.map((w) => w.terminate()));
+      return;
+    }
     this.b = board;
     this.workers = workers;
     this.watch(workers);
