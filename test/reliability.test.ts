@@ -12,12 +12,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelError, RuntimeError, WeightsError } from '../src/errors.js';
 import { Bert, type ForwardOutput, type LoadOptions } from '../src/model/bert.js';
+import { loadKernels } from '../src/runtime/wasm.js';
 import { threadsAvailable } from '../src/threads/compute.js';
 import { WorkerPool } from '../src/threads/pool.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
 import { httpSource, memorySource } from '../src/weights/source.js';
 import { openWbin } from '../src/weights/wbin.js';
 import { fileSource } from '../src/weights/source-node.js';
+import { available } from './required.js';
 import { ROOT } from './shared.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbert-rel-'));
@@ -65,7 +67,7 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 function openFds(): number {
   return readdirSync('/proc/self/fd').length;
 }
-const linux = process.platform === 'linux';
+const linux = available('/proc/self/fd', process.platform === 'linux', 'the descriptor counts read Linux /proc/self/fd');
 
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
   const server = createServer(handler);
@@ -240,25 +242,16 @@ describe.skipIf(!linux)('3. dispose() during a streamed forward stops it and lea
   });
 });
 
-describe.skipIf(!threadsAvailable())('4. the worker pool heals: a dead worker is noticed in bounded time, the next call runs on fresh workers', () => {
-  // A module whose `hang(x)` never returns when x ≠ 0. The pool passes argument 0 as an offset from each
-  // thread's scratch base (rel bit 0), and the bases are 0 for the calling thread and 1 for the worker:
-  // the worker hangs, the calling thread does not. A worker killed without running JavaScript (out of
-  // memory under resourceLimits) looks exactly like this to the caller: its task never finishes.
-  const HANG_WASM = new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    0x01, 0x05, 0x01, 0x60, 0x01, 0x7f, 0x00, // type (i32) -> ()
-    0x03, 0x02, 0x01, 0x00, // one function
-    0x07, 0x08, 0x01, 0x04, 0x68, 0x61, 0x6e, 0x67, 0x00, 0x00, // export "hang"
-    0x0a, 0x0e, 0x01, 0x0c, 0x00, 0x20, 0x00, 0x04, 0x40, 0x03, 0x40, 0x0c, 0x00, 0x0b, 0x0b, 0x0b, // if (x) loop br 0
-  ]);
-
-  /** One worker over HANG_WASM; scratch bases 0 (caller) and 1 (worker). */
+describe.skipIf(!available('worker threads', threadsAvailable(), 'SharedArrayBuffer and node:worker_threads: Node ≥ 20 has both'))('4. the worker pool heals: a dead worker is noticed in bounded time, the next call runs on fresh workers', () => {
+  // The kernels' own peak_fma_f32x4(iters, p) as a task that does not finish: the pool passes argument 0
+  // as an offset from each thread's scratch base (rel bit 0), and the bases are 0 for the calling thread
+  // and 2^31 - 1 for the worker, so the caller runs 0 iterations and the worker 2^31 (seconds of FMAs, far
+  // past the 2 s bound; terminate() stops it). A worker killed without running JavaScript (out of memory
+  // under resourceLimits) looks exactly like this to the caller: its task does not finish.
+  const HANG = 'peak_fma_f32x4';
   async function hangPool(): Promise<WorkerPool> {
-    const module = new WebAssembly.Module(HANG_WASM);
-    const instance = new WebAssembly.Instance(module, {});
-    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
-    return WorkerPool.create(instance.exports, { workers: 1, module, memory, scratch: [0, 1] });
+    const kernels = await loadKernels({ shared: true });
+    return WorkerPool.create(kernels.exports as unknown as WebAssembly.Exports, { workers: 1, module: kernels.module, memory: kernels.memory, scratch: [0, 2 ** 31 - 1] });
   }
 
   it('a worker that hangs in a task: RuntimeError within the stated bound (2 s + 10 × the caller share), then a fresh worker runs the next job', async () => {
@@ -268,7 +261,7 @@ describe.skipIf(!threadsAvailable())('4. the worker pool heals: a dead worker is
       let err: unknown;
       const hangOnWorkers = () => {
         pool.begin(1);
-        pool.call(pool.id('hang'), 1, 0); // rel bit 0: argument = 0 + the thread's scratch base
+        pool.call(pool.id(HANG), 1, 0, 0); // rel bit 0: iterations = 0 + the thread's scratch base
         pool.run(true); // a broadcast: every thread runs it, the caller waits for every worker
       };
       try {
@@ -286,9 +279,9 @@ describe.skipIf(!threadsAvailable())('4. the worker pool heals: a dead worker is
       await pool.heal();
       expect(pool.restarts).toBe(1);
       // the fresh worker runs jobs (absolute zeros: nobody hangs), broadcasts included
-      pool.broadcast('hang', 0);
+      pool.broadcast(HANG, 0, 0);
       pool.begin(1);
-      for (let i = 0; i < 8; i++) pool.call(pool.id('hang'), 0, 0);
+      for (let i = 0; i < 8; i++) pool.call(pool.id(HANG), 0, 0, 0);
       pool.run();
     } finally {
       await pool.dispose();
@@ -311,11 +304,11 @@ describe.skipIf(!threadsAvailable())('4. the worker pool heals: a dead worker is
       await new Promise((res) => helper.once('online', res));
       const t0 = performance.now();
       pool.begin(1);
-      pool.call(pool.id('hang'), 1, 0);
+      pool.call(pool.id(HANG), 1, 0, 0);
       expect(() => pool.run(true)).toThrow(/lost a worker: worker 1 exited \(code 7\) while the pool ran a job/);
       expect(performance.now() - t0).toBeLessThan(1500);
       await pool.heal();
-      pool.broadcast('hang', 0);
+      pool.broadcast(HANG, 0, 0);
       expect(pool.restarts).toBe(1);
     } finally {
       await helper.terminate();

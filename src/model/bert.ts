@@ -14,7 +14,7 @@ import type { BertConfig } from '../models/bert/config.js';
 import { BertFamily, type BertBuffers, type ForwardOptions, type ForwardOutput } from '../models/bert/family.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { openSource, type WeightSource } from '../weights/source.js';
-import { openWbin } from '../weights/wbin.js';
+import { openWbin, type WbinFile } from '../weights/wbin.js';
 
 export type { EmbedOptions };
 export type { ForwardOptions, ForwardOutput, LoadOptions, Residency };
@@ -75,14 +75,14 @@ export class Bert {
     // options first: a typo fails before anything is opened
     checkLoadOptions(options);
     const src = await resolveSource(source);
-    let file;
+    let file: WbinFile;
     let tokenizer: BertTokenizer;
     try {
       file = await openWbin(src);
       if (options.verify) await file.verify(undefined, options.onProgress);
       tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
     } catch (e) {
-      // a failed open closes what it opened (issue #13: leaked descriptors until EMFILE)
+      // nothing half-loaded stays open (Session.open does the same for everything after this)
       await src.close?.().catch(() => {});
       throw e;
     }

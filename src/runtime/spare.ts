@@ -5,7 +5,7 @@
 // and the next load of the same build takes them: memory reused, never a second copy alive. A spare is
 // zeroed before reuse, so a model never sees the bytes of the one before.
 import { probeFeatures } from './features.js';
-import { chooseVariant, loadKernels, type Kernels, type LoadOptions } from './wasm.js';
+import { chooseVariant, loadKernels, type KernelLoadOptions, type Kernels } from './wasm.js';
 
 /** one spare per build (variant) */
 const spares = new Map<string, Kernels>();
@@ -15,7 +15,7 @@ const spares = new Map<string, Kernels>();
  * or freshly loaded ones. The build is chosen exactly as loadKernels chooses it (same probes, warnings
  * and errors), so a spare never stands in for a build the engine would not get now.
  */
-export async function takeKernels(options: Pick<LoadOptions, 'simd' | 'shared'>): Promise<Kernels> {
+export async function takeKernels(options: Pick<KernelLoadOptions, 'simd' | 'shared'>): Promise<Kernels> {
   if (spares.size > 0) {
     // a spare exists, so loadKernels ran before: Node 20's relaxed-SIMD flag is already set for the probe
     const variant = chooseVariant(probeFeatures(), options);

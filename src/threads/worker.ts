@@ -3,6 +3,7 @@
 // next to the bundle, and tests running the TypeScript sources start the same code as dist/ does.
 // So: no imports and no closures over module scope in anything serialized here.
 import { boardViews, runTasks, type Layout } from './board.js';
+import { JOBS } from './jobs.js';
 
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
@@ -40,7 +41,7 @@ export interface WorkerIO {
  * serialized source nothing from module scope exists, and tools rewrite or rename module-scope references
  * (vitest's SSR transform turns imported calls into `__vite_ssr_import_0__.runTasks`, minifiers rename).
  */
-export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof runTasks): void {
+export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof runTasks, jobs: Readonly<Record<string, number>>): void {
   io.onMessage(async (init) => {
     const b = views(init.board, init.layout);
     const S = init.layout.slots;
@@ -63,6 +64,15 @@ export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof r
       return;
     }
     const fns = init.names.map((n) => instance.exports[n] as (...args: number[]) => unknown);
+    // The job table (jobs.ts, passed in as name → argument count): this instance must take exactly the
+    // declared arguments, or a call would read its arguments at the wrong positions.
+    for (const name of Object.keys(jobs)) {
+      const f = instance.exports[name] as ((...args: number[]) => unknown) | undefined;
+      if (typeof f !== 'function' || f.length !== jobs[name]) {
+        io.post({ type: 'error', message: `worker ${init.tid}: kernel ${name} takes ${typeof f === 'function' ? f.length : 'no'} arguments, the job table declares ${jobs[name]}` });
+        return;
+      }
+    }
     // A worker that exits (process.exit in a kernel's host code, an uncaught error) says so on the board
     // and wakes the caller, which may be blocked waiting for this thread's task.
     io.onExit?.((code) => {
@@ -106,6 +116,9 @@ export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof r
   });
 }
 
+/** The job table as the worker sees it: name → argument count (JSON: nothing from module scope reaches the worker). */
+const jobArity = (): string => JSON.stringify(Object.fromEntries(Object.entries(JOBS).map(([name, d]) => [name, d.args.length])));
+
 /** `var __name`: bundlers that keep function names (esbuild keepNames) wrap them in __name(fn, "x"). */
 const PRELUDE = 'var __name = (f) => f;\n';
 
@@ -119,7 +132,7 @@ export function nodeWorkerSource(): string {
     PRELUDE +
     `import('node:worker_threads').then(({ parentPort }) => (${workerMain})(` +
     `{ onMessage: (f) => parentPort.once('message', f), post: (m) => parentPort.postMessage(m), exit: () => process.exit(0), onExit: (f) => process.on('exit', f) }, ` +
-    `(${boardViews}), (${runTasks})));\n`
+    `(${boardViews}), (${runTasks}), ${jobArity()}));\n`
   );
 }
 
@@ -128,6 +141,6 @@ export function webWorkerSource(): string {
   return (
     PRELUDE +
     `(${workerMain})({ onMessage: (f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; }, ` +
-    `post: (m) => self.postMessage(m), exit: () => self.close() }, (${boardViews}), (${runTasks}));\n`
+    `post: (m) => self.postMessage(m), exit: () => self.close() }, (${boardViews}), (${runTasks}), ${jobArity()});\n`
   );
 }
