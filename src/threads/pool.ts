@@ -73,6 +73,8 @@ export class WorkerPool {
   private disposed = false;
   /** times heal() replaced the workers */
   private heals = 0;
+  /** what a worker reported after the job that noticed its death had failed */
+  private lateCause: string | undefined;
 
   private constructor(
     private workers: PoolWorker[],
@@ -165,7 +167,12 @@ export class WorkerPool {
       // replaces the workers) rather than run on fewer threads than it claims, or wait, in a broadcast,
       // for a worker that will never report. Workers replaced by heal() are no longer listened to.
       w.listen((m) => {
-        if (m.type === 'error' && !this.disposed && this.workers.includes(w)) this.broken ??= m.message;
+        if (m.type === 'error' && !this.disposed && this.workers.includes(w)) {
+          // a stalled job already set `broken`; the worker's own report (e.g. ERR_WORKER_OUT_OF_MEMORY)
+          // often arrives after it, once the event loop runs again: kept for heal()'s warning
+          if (this.broken) this.lateCause ??= m.message;
+          else this.broken = m.message;
+        }
       });
     }
   }
@@ -177,7 +184,7 @@ export class WorkerPool {
    */
   async heal(): Promise<void> {
     if (!this.broken || this.disposed) return;
-    const why = this.broken;
+    const why = this.lateCause ? `${this.broken}; the worker then reported: ${this.lateCause}` : this.broken;
     const old = this.workers;
     this.workers = [];
     await Promise.all(old.map((w) => w.terminate().catch(() => {})));
@@ -191,6 +198,7 @@ export class WorkerPool {
     this.workers = workers;
     this.watch(workers);
     this.broken = undefined;
+    this.lateCause = undefined;
     this.heals++;
     warnOnce(`the worker pool restarted its ${workers.length} worker(s) after a failure (${why})`);
   }
