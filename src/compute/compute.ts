@@ -26,6 +26,8 @@ export interface Compute {
   readonly threads: number;
   /** Releases the threads (workers); idempotent. The compute must not be used afterwards. */
   dispose(): Promise<void>;
+  /** Replaces threads (workers) that died since the last call; nothing to do on one thread. */
+  heal(): Promise<void>;
   /**
    * y[m×n] = epilogue(x[m×k] · Wᵀ + b); for 'bias_residual', y holds the residual on entry. With `scratch`
    * (a free buffer of gemm_pack_a_size(m, k) bytes), x is first packed into 4-row strips there and the
@@ -88,6 +90,8 @@ export class SingleThreadCompute implements Compute {
   constructor(readonly k: KernelExports) {}
 
   async dispose(): Promise<void> {}
+
+  async heal(): Promise<void> {}
 
   linear(m: number, x: number, ldx: number, lin: Linear, y: number, ldy: number, epilogue: Epilogue, scratch?: number): void {
     if (m === 0) return;

@@ -11,7 +11,7 @@ import { groupName, prefixOf, walkGroup, type GroupSpec, type Placed } from '../
 import { Arena } from '../runtime/arena.js';
 import { giveSpare, takeKernels } from '../runtime/spare.js';
 import { warnOnce, type Kernels } from '../runtime/wasm.js';
-import { createThreadedCompute, defaultThreadCount, threadsAvailable, type ThreadedCompute } from '../threads/compute.js';
+import { createThreadedCompute, defaultThreadCount, threadsAvailable } from '../threads/compute.js';
 import type { WbinFile } from '../weights/wbin.js';
 import { Packer } from './packer.js';
 import { StreamState } from './stream.js';
@@ -212,7 +212,7 @@ export class Session<Buffers extends string, Out> {
     signal?.addEventListener('abort', cancelReads, { once: true });
     try {
       // a worker that died since the last run is replaced first (threads/pool.ts)
-      await (this.compute as Partial<ThreadedCompute>).heal?.();
+      await this.compute.heal();
       await this.runChunks(rows, out, signal);
     } finally {
       signal?.removeEventListener('abort', cancelReads);

@@ -257,7 +257,6 @@ class OneThread extends SingleThreadCompute implements ThreadedCompute {
     if (typeof f !== 'function') throw new RuntimeError(`the kernels have no export "${exportName}"`);
     (f as (...a: number[]) => unknown)(...args);
   }
-  async heal(): Promise<void> {}
 }
 
 /**
