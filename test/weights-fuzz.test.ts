@@ -233,19 +233,42 @@ describe('fuzz', () => {
     expect(paddingOnly).toBeGreaterThan(0);
   });
 
-  it('Bert.load on mutated files: loads and runs a forward, or rejects with a typed WasmbertError', async () => {
+  it('Bert.load on mutated files: loads and runs a forward, or rejects with a typed WasmbertError; verify: true refuses changed tensor bytes', async () => {
     // 300 mutations of both files (headers, tables, truncations, tensor bytes). A model that loads must
-    // run a forward of the right shape; NaNs from a mangled weight are fine, a crash is not.
+    // run a forward of the right shape; NaNs from a mangled weight are fine, a crash is not. The files with
+    // changed tensor bytes also go through Bert.load({ verify: true }), which must refuse exactly those
+    // whose changed bytes sit inside a tensor, with a WeightsError naming one of them.
     const r = rng(4242);
     const seen = { loaded: 0, rejected: 0 };
+    let verifyRejected = 0;
     const f0 = await openWbin(memorySource(wbin, 'orig.wbin'));
     const dataStart = f0.tensors.reduce((a, t) => Math.min(a, t.offset), Infinity);
     for (let i = 0; i < 300; i++) {
       const orig = i % 2 ? wbin : wbin16;
       let b: Uint8Array;
+      const changed = new Set<string>();
       if (i % 3 === 0) {
         b = Uint8Array.from(orig);
-        for (let k = 0, n = 1 + r.int(4); k < n; k++) b[dataStart + r.int(orig.length - dataStart)] = r.int(256);
+        const f = await openWbin(memorySource(orig, 'orig.wbin'));
+        for (let k = 0, n = 1 + r.int(4); k < n; k++) {
+          const at = dataStart + r.int(orig.length - dataStart);
+          b[at] = (b[at] + 1 + r.int(255)) & 255; // always a different byte
+          const name = tensorAt(f, at);
+          if (name) changed.add(name);
+        }
+        // Bert.load({ verify: true }) refuses exactly these files, naming a tensor whose bytes changed
+        let refused: unknown;
+        try {
+          await (await Bert.load(b, { threads: 1, verify: true })).dispose();
+        } catch (err) {
+          refused = err;
+        }
+        if (refused === undefined) expect([...changed], `case ${i}: verify: true loaded a file with changed tensor bytes`).toEqual([]);
+        else if (!(refused instanceof WeightsError)) expect.fail(`case ${i}: ${(refused as Error).name}: ${(refused as Error).message}`);
+        else {
+          expect(changed.has(refused.tensor ?? ''), `case ${i}: verify named ${refused.tensor}, changed: ${[...changed]}`).toBe(true);
+          verifyRejected++;
+        }
       } else b = mutate(orig, r);
       let bert: Bert | undefined;
       try {
@@ -260,8 +283,10 @@ describe('fuzz', () => {
         await bert?.dispose();
       }
     }
-    console.log(`fuzz: Bert.load on 300 mutated files: ${seen.loaded} loaded and ran, ${seen.rejected} rejected with a typed error`);
+    console.log(`fuzz: Bert.load on 300 mutated files: ${seen.loaded} loaded and ran, ${seen.rejected} rejected with a typed error; verify: true refused ${verifyRejected} with changed tensor bytes`);
     expect(seen.rejected).toBeGreaterThan(100);
     expect(seen.loaded).toBeGreaterThan(50);
+    // most data flips land in a tensor (the rest in alignment padding): verify: true caught them
+    expect(verifyRejected).toBeGreaterThan(60);
   }, 120_000);
 });
