@@ -18,7 +18,7 @@
 //   - a code block that uses wasmbert's exports without importing them (a continuation of the page's earlier
 //     example) gets the import of the names it uses;
 //   - a bare `model.wbin` becomes synthetic-tiny's .wbin (generated under .cache/ on first use);
-//   - `npx wasmbert` becomes `node <checkout>/dist/cli/main.js`, which is what npx resolves it to in a clone
+//   - `npx wasmbert` (and a bare `wasmbert`, the installed bin) becomes `node <checkout>/dist/cli/main.js`, which is what npx resolves it to in a clone
 //     (npm exec's local-bin rule); .ci/run runs `npx --no-install wasmbert --help` itself once to prove that
 //     (npm's first call from a new clone path takes ~45 s: too slow for every example here);
 //   - `wasmbert serve` in a shell block starts in the background on a free port (port 8080 in the block's
@@ -55,7 +55,7 @@ const RULES: [RegExp, Decision][] = [
   [/^curl\b/, { run: true }],
   [/^(deno)\b/, { run: true, needs: 'deno' }],
   [/^(bun)\b/, { run: true, needs: 'bun' }],
-  [/(^|\|\s*)(npx wasmbert|node dist\/cli\/main\.js)\b/, { run: true }],
+  [/(^|\|\s*)(npx wasmbert|wasmbert|node dist\/cli\/main\.js)\b/, { run: true }],
   [/^node (examples|dist)\//, { run: true }],
   // plumbing around the commands above: writes a small input, lists an output
   [/^(echo|printf|cat|ls|mkdir|head|wc)\b/, { run: true }],
@@ -205,6 +205,7 @@ const substitute = (text: string, dir: string): string =>
     .replace(/(^|[\s'"=(|])\/tmp\//g, `$1${dir}/tmp/`)
     .replace(/(^|[\s'"=(])model\.wbin\b/g, `$1${tiny.wbin}`)
     .replace(/\bnpx wasmbert\b/g, `node ${join(ROOT, 'dist', 'cli', 'main.js')}`)
+    .replace(/(^|\|\s*)wasmbert(?=\s)/gm, `$1node ${join(ROOT, 'dist', 'cli', 'main.js')}`)
     .replace(/(^|[\s|])node dist\/cli\/main\.js\b/g, `$1node ${join(ROOT, 'dist', 'cli', 'main.js')}`);
 
 async function waitForHealth(port: number, server: ChildProcess): Promise<void> {

@@ -346,8 +346,8 @@ for (const simd of ['simd', 'relaxed'] as const) {
 // ---------------------------------------------------------------------------------------------------
 // ONNX's own operator test vectors (Debian's libonnx-testdata: `apt-get install libonnx-testdata`):
 // an independent check of the semantics (LayerNormalization's axis/epsilon, Softmax's axis, Erf, Tanh,
-// Relu). Skipped where the package is absent, except under CI's flags (onnxAvailable()), where it fails.
-if (!HAVE_ONNX) process.stderr.write(`wasmbert tests: ${ONNX_NODE} not found (apt-get install libonnx-testdata): skipping ONNX op vectors\n`);
+// Relu). Skipped where the package is absent (test/global-setup.ts says so once for the run), except under
+// CI's flags (onnxAvailable()), where it fails.
 
 
 const onnxCases = (prefix: string): string[] =>
