@@ -24,6 +24,8 @@ import {
   type Taps,
 } from './modeling_bert.js';
 import { tensor, type Tensor } from './tensor.js';
+import { embedTexts, type EmbedOptions } from '../sentence/embed.js';
+import type { SentenceConfig } from '../sentence/config.js';
 import { Packer } from './packer.js';
 import { StreamState } from './stream.js';
 
@@ -44,6 +46,10 @@ export interface LoadOptions {
   maxTokens?: number;
   /** Messages about long steps (loading). */
   onProgress?: (message: string) => void;
+  /** Node, a Hugging Face folder: keep its converted .wbin in the cache (true, or a cache folder) instead of converting in memory on every load. Hub repo ids are always cached. */
+  cache?: boolean | string;
+  /** Node, a hub repo id: branch, tag or commit (default main). */
+  revision?: string;
 }
 
 export interface ForwardOptions {
@@ -68,14 +74,7 @@ export interface ForwardOutput {
   embeddings?: { word: Tensor; position: Tensor; tokenType: Tensor; sum: Tensor };
 }
 
-export interface EmbedOptions {
-  /** sentence-transformers' pooling: 'mean' over valid tokens (default), 'cls' (first token), 'pooler' (BertPooler output) */
-  pooling?: 'mean' | 'cls' | 'pooler';
-  /** L2-normalise each vector (default true) */
-  normalize?: boolean;
-  /** truncate inputs to this many tokens (default: the tokenizer's model max length, at most max_position_embeddings) */
-  maxLength?: number;
-}
+export type { EmbedOptions } from '../sentence/embed.js';
 
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | WeightSource;
 
@@ -119,6 +118,11 @@ export class Bert {
     return this.state;
   }
 
+  /** sentence-transformers settings the .wbin carries (pooling, prompts, ...): embed's defaults; undefined for a plain BERT. */
+  get sentence(): SentenceConfig | undefined {
+    return this.s.file.sentence;
+  }
+
   /** The wasm build in use ('relaxed', 'simd', …). */
   get variant(): string {
     return this.s.kernels.variant;
@@ -140,7 +144,7 @@ export class Bert {
     if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
       throw new ModelError(`threads must be a positive integer (got ${options.threads})`);
     }
-    const src = await resolveSource(source);
+    const src = await resolveSource(source, options);
     const file = await openWbin(src);
     const cfg = file.config;
     const tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
@@ -366,45 +370,9 @@ export class Bert {
     }
   }
 
-  /** Sentence embeddings with sentence-transformers' conventions. */
+  /** Sentence embeddings: sentence-transformers' encode, with the model's own settings as defaults (src/sentence/). */
   async embed(texts: string | string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
-    const st = this.s;
-    const list = typeof texts === 'string' ? [texts] : texts;
-    if (!Array.isArray(list) || list.length === 0) throw new ModelError('embed: expected a non-empty array of strings');
-    const pooling = options.pooling ?? 'mean';
-    if (!['mean', 'cls', 'pooler'].includes(pooling)) throw new ModelError(`embed: pooling must be 'mean', 'cls' or 'pooler' (got ${JSON.stringify(pooling)})`);
-    if (pooling === 'pooler' && !st.pooler) throw new ModelError('embed: this checkpoint has no pooler; use pooling "mean" or "cls"');
-    const maxLength = Math.min(options.maxLength ?? this.tokenizer.options.modelMaxLength ?? this.config.max_position_embeddings, this.config.max_position_embeddings);
-    const enc = this.tokenizer.encodeBatch(list, { padding: 'longest', truncation: 'longest_first', maxLength });
-    const res = await this.forward(enc);
-    const H = this.config.hidden_size;
-    const L = enc.inputIds[0].length;
-    const vectors = list.map((_, b) => {
-      const v = new Float32Array(H);
-      if (pooling === 'pooler') v.set(res.pooler!.data.subarray(b * H, b * H + H));
-      else if (pooling === 'cls') v.set(res.lastHiddenState.data.subarray(b * L * H, b * L * H + H));
-      else {
-        // sum(h · mask) / clamp(sum(mask), 1e-9), as sentence-transformers' Pooling(mean)
-        const acc = new Float64Array(H);
-        let count = 0;
-        for (let t = 0; t < L; t++) {
-          if (enc.attentionMask[b][t] !== 1) continue;
-          count++;
-          const o = (b * L + t) * H;
-          for (let i = 0; i < H; i++) acc[i] += res.lastHiddenState.data[o + i];
-        }
-        for (let i = 0; i < H; i++) v[i] = acc[i] / Math.max(count, 1e-9);
-      }
-      if (options.normalize ?? true) {
-        // torch.nn.functional.normalize: v / max(‖v‖₂, 1e-12)
-        let ss = 0;
-        for (let i = 0; i < H; i++) ss += v[i] * v[i];
-        const norm = Math.max(Math.sqrt(ss), 1e-12);
-        for (let i = 0; i < H; i++) v[i] /= norm;
-      }
-      return v;
-    });
-    return vectors;
+    return embedTexts({ config: this.config, tokenizer: this.tokenizer, sentence: this.sentence, hasPooler: !!this.s.pooler, forward: (e) => this.forward(e) }, texts, options);
   }
 
   /** Releases the wasm memory and the weight source; the model cannot be used afterwards. */
@@ -421,9 +389,16 @@ export class Bert {
   }
 }
 
-async function resolveSource(source: ModelSource): Promise<WeightSource> {
+/** Node only, and hidden from bundlers (a computed specifier): folders and hub repo ids (src/weights/resolve.ts). */
+const RESOLVE_MODULE = '../weights/resolve.js';
+
+async function resolveSource(source: ModelSource, options: LoadOptions): Promise<WeightSource> {
   if (typeof source === 'object' && source !== null && 'read' in source && typeof (source as WeightSource).read === 'function') {
     return source as WeightSource;
+  }
+  if (typeof source === 'string' && typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' && !/^[a-z][\w+.-]+:/i.test(source)) {
+    const { resolveModel } = (await import(/* @vite-ignore */ RESOLVE_MODULE)) as typeof import('../weights/resolve.js');
+    source = (await resolveModel(source, { cache: options.cache, revision: options.revision, onProgress: options.onProgress })).source;
   }
   return openSource(source as string | URL | ArrayBuffer | Uint8Array);
 }
