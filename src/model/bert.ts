@@ -123,6 +123,11 @@ export class Bert {
     return this.s.file.sentence;
   }
 
+  /** Whether the checkpoint has BertPooler's weights (pooler output, pooling 'pooler'). */
+  get hasPooler(): boolean {
+    return !!this.s.pooler;
+  }
+
   /** The wasm build in use ('relaxed', 'simd', …). */
   get variant(): string {
     return this.s.kernels.variant;
@@ -372,7 +377,7 @@ export class Bert {
 
   /** Sentence embeddings: sentence-transformers' encode, with the model's own settings as defaults (src/sentence/). */
   async embed(texts: string | string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
-    return embedTexts({ config: this.config, tokenizer: this.tokenizer, sentence: this.sentence, hasPooler: !!this.s.pooler, forward: (e) => this.forward(e) }, texts, options);
+    return embedTexts({ config: this.config, tokenizer: this.tokenizer, sentence: this.sentence, hasPooler: this.hasPooler, forward: (e) => this.forward(e) }, texts, options);
   }
 
   /** Releases the wasm memory and the weight source; the model cannot be used afterwards. */
