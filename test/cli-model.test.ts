@@ -61,6 +61,7 @@ describe('model CLI', () => {
     expect(r.stdout).toMatch(/\[CLS\] the cat sat \. \[SEP\]/);
     expect(r.stdout).toMatch(/segment embeddings \(emb\.token_type\)/);
     expect(r.stdout).toMatch(/layer 2, text 1/); // inspect shows every layer's heads (tiny has 2 layers)
+    expect(r.stdout).toMatch(/most attended token per query \(all 6 queries\)/); // [CLS] the cat sat . [SEP]
     expect(r.stdout).toMatch(/hidden_states\.2/);
     expect(r.stdout).toMatch(/Pooled output/);
     const d = cli('demo', 'synthetic-tiny');

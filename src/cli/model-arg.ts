@@ -16,7 +16,7 @@ export interface ResolvedModel {
 export async function loadModelArg(arg: string | undefined, options: LoadOptions = {}, log: (s: string) => void = () => {}): Promise<ResolvedModel> {
   if (!arg || arg === 'synthetic-base' || arg === 'synthetic-tiny') {
     const name = (arg ?? 'synthetic-base') as 'synthetic-base' | 'synthetic-tiny';
-    const { wbin } = await ensureSynthetic(name, { onProgress: log });
+    const { wbin } = await ensureSynthetic(name, { onProgress: log, keepFolder: false });
     return { bert: await Bert.load(wbin, options), label: name, synthetic: true };
   }
   const r = await resolveModel(arg, { cache: options.cache ?? true, revision: options.revision, onProgress: log });

@@ -83,8 +83,8 @@ export async function walkthrough(bert: Bert, texts: string[], opts: Walkthrough
   const layers = opts.allLayers ? out.attentions!.map((_, i) => i) : [0];
   for (const layer of layers) {
     const att = out.attentions![layer];
-    say(`   layer ${layer + 1}, text 1: each head's most attended token per query (first 6 queries)`);
     const n = mask[0].reduce((a, x) => a + x, 0);
+    say(`   layer ${layer + 1}, text 1: each head's most attended token per query (${n > 6 ? 'first 6 queries' : `all ${n} ${n === 1 ? 'query' : 'queries'}`})`);
     for (let h = 0; h < heads; h++) {
       const picks: string[] = [];
       for (let q = 0; q < Math.min(6, n); q++) {
