@@ -112,7 +112,8 @@ export async function main(argv: string[]): Promise<number> {
       modelLabel: label,
       progress: v['no-progress'] ? false : v.progress ? true : undefined,
     });
-    process.stderr.write(`wasmbert embed: ${r.rows} rows (${r.bad} bad, left out${r.resumedRows ? `; ${r.resumedRows} done by the earlier run` : ''}) → ${v.output} [${r.rows}, ${r.dim}] in ${r.seconds.toFixed(1)} s\n`);
+    const notes = [r.bad ? `${r.bad} bad rows left out` : '', r.resumedRows ? `${r.resumedRows} done by the interrupted run` : ''].filter(Boolean).join('; ');
+    process.stderr.write(`wasmbert embed: ${r.rows} rows${notes ? ` (${notes})` : ''} → ${v.output} [${r.rows}, ${r.dim}] in ${r.seconds.toFixed(1)} s\n`);
     return 0;
   } finally {
     await bert.dispose();
