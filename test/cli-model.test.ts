@@ -69,6 +69,10 @@ describe('model CLI', () => {
     expect(d.stdout).toMatch(/input_ids \[3, 36\]/);
     expect(d.stdout).toMatch(/SYNTHETIC/);
     expect(d.stdout).toMatch(/scores = Q·Kᵀ \/ √8/);
+    const h = cli('demo', '--help'); // the usage, not the demo
+    expect(h.status).toBe(0);
+    expect(h.stdout).toMatch(/^usage: wasmbert demo/);
+    expect(h.stdout).not.toMatch(/input_ids/);
   });
 
   it('bad input: one typed line on stderr, non-zero exit, nothing written', () => {

@@ -8,8 +8,23 @@ export const SEED_TEXTS = [
   'When dealing with paragraphs, BERT can only process up to 512 tokens at a time. Therefore, long paragraphs may need to be truncated.',
 ];
 
+const USAGE = `usage: wasmbert demo [synthetic-base | synthetic-tiny | <model.wbin | hf-folder | org/name>]
+
+The BERT walkthrough (what \`npm start\` runs): three paragraphs through the model, every step printed with the
+time it took. Without a model, synthetic-base (generated on first run, about 440 MB under the cache).
+`;
+
 export async function main(argv: string[]): Promise<number> {
-  const model = argv.find((a) => !a.startsWith('-'));
+  if (argv.includes('--help') || argv.includes('-h')) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const unknown = argv.find((a) => a.startsWith('-'));
+  if (unknown) {
+    process.stderr.write(`wasmbert demo: unknown option ${unknown}\n\n${USAGE}`);
+    return 2;
+  }
+  const model = argv[0];
   const say = (s: string) => process.stdout.write(`${s}\n`);
   say('wasmbert — the BERT walkthrough, computed in WebAssembly');
   const t0 = performance.now();

@@ -79,7 +79,8 @@ export async function withLock<T>(lockDir: string, fn: () => Promise<T>, opts: {
   }
 }
 
-async function wbinOk(path: string): Promise<boolean> {
+/** true when `path` is a .wbin this reader opens (header checked; no tensor read). */
+export async function wbinOk(path: string): Promise<boolean> {
   if (!existsSync(path)) return false;
   const src = fileSource(path);
   try {

@@ -11,11 +11,10 @@ import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { WeightsError } from '../errors.js';
-import { hubCacheDir, withLock } from './cache.js';
+import { hubCacheDir, wbinOk, withLock } from './cache.js';
 import { convertCheckpoint } from './convert.js';
 import { pull, REPO_ID, type PullOptions } from './hub.js';
-import { openWbin, WBIN_VERSION, type WbinDtype } from './wbin.js';
-import { fileSource } from './source-node.js';
+import { WBIN_VERSION, type WbinDtype } from './wbin.js';
 
 export interface ResolveOptions {
   /**
@@ -69,19 +68,6 @@ function folderStamp(folder: string): string {
   return h.digest('hex').slice(0, 16);
 }
 
-async function opens(path: string): Promise<boolean> {
-  if (!statOrUndefined(path)?.isFile()) return false;
-  const src = fileSource(path);
-  try {
-    await openWbin(src);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await src.close?.()?.catch(() => {});
-  }
-}
-
 /** A Hugging Face folder → a .wbin in the cache, converted only when the folder's files changed. */
 export async function cachedFolderWbin(folder: string, opts: ResolveOptions = {}): Promise<string> {
   const dtype = opts.dtype ?? 'f32';
@@ -89,18 +75,18 @@ export async function cachedFolderWbin(folder: string, opts: ResolveOptions = {}
   const root = join(typeof opts.cache === 'string' ? opts.cache : hubCacheDir(), 'folders', createHash('sha256').update(real).digest('hex').slice(0, 16));
   const wbin = join(root, `model.v${WBIN_VERSION}.${dtype}.${folderStamp(real)}.wbin`);
   const say = opts.onProgress ?? (() => {});
-  if (await opens(wbin)) return wbin;
+  if (await wbinOk(wbin)) return wbin;
   await mkdir(root, { recursive: true });
   await withLock(
     join(root, 'lock'),
     async () => {
-      if (await opens(wbin)) return;
+      if (await wbinOk(wbin)) return;
       say(`converting ${folder} (once: kept as ${wbin})`);
       await convertCheckpoint(real, wbin, { dtype, onInfo: say });
       // older conversions of this folder are stale now
       for (const f of await readdir(root)) if (f.endsWith('.wbin') && join(root, f) !== wbin) await rm(join(root, f), { force: true });
     },
-    { ready: () => opens(wbin) },
+    { ready: () => wbinOk(wbin) },
   );
   return wbin;
 }
