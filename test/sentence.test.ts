@@ -4,7 +4,7 @@
 // float64 BERT (test/reference/bert_f64.ts) pooled in float64 the way sentence-transformers'
 // models/Pooling.py does, for each pooling mode. Needs nothing from ../shared.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Bert } from '../src/model/bert.js';
@@ -200,7 +200,9 @@ describe('sentence-transformers folders: Bert.load(folder) and embed follow thei
   });
 
   it('a plain Hugging Face folder: Bert.load converts it in memory; mean pooling, normalised, no sentence settings', async () => {
+    const leftovers = () => readdirSync(tmpdir()).filter((f) => f.startsWith(`wasmbert-convert-${process.pid}-`));
     const bert = await load(base);
+    expect(leftovers()).toEqual([]); // converted on the fly: no file kept
     expect(bert.sentence).toBeUndefined();
     const spec: RefSpec = { prompt: '', maxLength: 512, includePrompt: true, modes: ['mean'], normalize: true };
     // a plain BERT gets the texts as given (no strip): the reference's trim() is a no-op on these inputs

@@ -403,7 +403,9 @@ async function resolveSource(source: ModelSource, options: LoadOptions): Promise
   }
   if (typeof source === 'string' && typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' && !/^[a-z][\w+.-]+:/i.test(source)) {
     const { resolveModel } = (await import(/* @vite-ignore */ RESOLVE_MODULE)) as typeof import('../weights/resolve.js');
-    source = (await resolveModel(source, { cache: options.cache, revision: options.revision, onProgress: options.onProgress })).source;
+    const resolved = (await resolveModel(source, { cache: options.cache, revision: options.revision, onProgress: options.onProgress })).source;
+    if (typeof resolved !== 'string') return resolved;
+    source = resolved;
   }
   return openSource(source as string | URL | ArrayBuffer | Uint8Array);
 }

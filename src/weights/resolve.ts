@@ -1,13 +1,13 @@
 // What `Bert.load(string)` and the CLI's `--model` accept, the way people have models (Node only):
 //   a .wbin file                  → itself
 //   a Hugging Face folder         → converted (config.json + safetensors + tokenizer files, and a
-//                                   sentence-transformers folder's settings); in memory, or with `cache`
+//                                   sentence-transformers folder's settings); no file kept, or with `cache`
 //                                   once into the cache, keyed by the folder's files (name, size, mtime)
 //   a hub repo id ('org/name')    → pulled from the hub (or HF_ENDPOINT) and converted once, the .wbin
 //                                   cached beside the download, keyed by the revision's commit
 import { createHash } from 'node:crypto';
 import { readdirSync, statSync, type Stats } from 'node:fs';
-import { mkdir, readFile, readdir, realpath, rm } from 'node:fs/promises';
+import { mkdir, readdir, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { WeightsError } from '../errors.js';
@@ -15,11 +15,13 @@ import { hubCacheDir, wbinOk, withLock } from './cache.js';
 import { convertCheckpoint } from './convert.js';
 import { pull, REPO_ID, type PullOptions } from './hub.js';
 import { WBIN_VERSION, type WbinDtype } from './wbin.js';
+import { fileSource } from './source-node.js';
+import type { WeightSource } from './source.js';
 
 export interface ResolveOptions {
   /**
    * A folder's converted .wbin kept in the cache (true: $WASMBERT_CACHE or the user's cache folder; a string:
-   * that folder) and reused while the folder's files are unchanged. Default false: converted in memory.
+   * that folder) and reused while the folder's files are unchanged. Default false: converted on every load, no file kept.
    * Hub models are always cached.
    */
   cache?: boolean | string;
@@ -36,8 +38,8 @@ export interface ResolveOptions {
 }
 
 export interface ResolvedModel {
-  /** a .wbin path, or the bytes of one converted in memory */
-  source: string | Uint8Array;
+  /** a .wbin path, or (a folder converted on the fly) an open source */
+  source: string | WeightSource;
   kind: 'wbin' | 'folder' | 'hub';
   /** where it came from, for messages */
   label: string;
@@ -91,18 +93,38 @@ export async function cachedFolderWbin(folder: string, opts: ResolveOptions = {}
   return wbin;
 }
 
-/** A Hugging Face folder → the bytes of its .wbin, no file kept (a temporary file, removed at once). */
-export async function convertFolderInMemory(folder: string, opts: ResolveOptions = {}): Promise<Uint8Array> {
+/**
+ * A Hugging Face folder → its .wbin as a WeightSource, no file kept: converted into a temporary file that is
+ * opened and then removed at once (the open handle keeps it readable, and its bytes are read only once,
+ * straight into wasm memory, instead of first into a JavaScript buffer of the whole model). Where an open
+ * file cannot be removed (Windows), it is removed when the source closes.
+ */
+export async function convertFolderOnTheFly(folder: string, opts: ResolveOptions = {}): Promise<WeightSource> {
   const dir = join(tmpdir(), `wasmbert-convert-${process.pid}-${Math.random().toString(36).slice(2)}`);
   await mkdir(dir, { recursive: true });
+  const out = join(dir, 'model.wbin');
+  let src: WeightSource | undefined;
   try {
-    const out = join(dir, 'model.wbin');
-    (opts.onProgress ?? (() => {}))(`converting ${folder} in memory`);
+    (opts.onProgress ?? (() => {}))(`converting ${folder} (no file kept)`);
     await convertCheckpoint(folder, out, { dtype: opts.dtype ?? 'f32', onInfo: opts.onProgress });
-    return new Uint8Array(await readFile(out));
-  } finally {
+    src = fileSource(out);
+    await src.size(); // opens it
+  } catch (err) {
+    await src?.close?.()?.catch(() => {});
     await rm(dir, { recursive: true, force: true });
+    throw err;
   }
+  const removed = await rm(dir, { recursive: true, force: true }).then(() => true, () => false);
+  const file = src;
+  return {
+    name: `${folder} (converted)`,
+    size: () => file.size(),
+    read: (offset, length, dest) => file.read(offset, length, dest),
+    close: async () => {
+      await file.close?.();
+      if (!removed) await rm(dir, { recursive: true, force: true }).catch(() => {});
+    },
+  };
 }
 
 /** Resolves what a user calls a model: a .wbin, a Hugging Face folder, or a hub repo id. */
@@ -112,7 +134,7 @@ export async function resolveModel(arg: string, opts: ResolveOptions = {}): Prom
     if (!statOrUndefined(join(arg, 'config.json')) && !statOrUndefined(join(arg, 'modules.json'))) {
       throw new WeightsError('a folder, but not a Hugging Face model folder (no config.json): pass a .wbin file or a model folder', { file: arg });
     }
-    const source = opts.cache ? await cachedFolderWbin(arg, opts) : await convertFolderInMemory(arg, opts);
+    const source = opts.cache ? await cachedFolderWbin(arg, opts) : await convertFolderOnTheFly(arg, opts);
     return { source, kind: 'folder', label: arg };
   }
   if (st || !REPO_ID.test(arg) || /\.wbin$/i.test(arg) || arg.startsWith('.')) return { source: arg, kind: 'wbin', label: arg };
