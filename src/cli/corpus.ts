@@ -192,6 +192,12 @@ export async function embedCorpus(bert: Bert, o: CorpusOptions): Promise<CorpusR
     } catch {
       journal = undefined;
     }
+    if (journal && journal.key === key && !existsSync(partial) && existsSync(o.output)) {
+      // the run finished (renamed its output) but stopped before removing the journal
+      await rm(journalPath, { force: true });
+      log(`wasmbert embed: ${o.output} was already complete`);
+      return { rows: rows.length, bad: bad.length, tokens: journal.tokens, resumedRows: rows.length, seconds: 0, dim: journal.dim };
+    }
     if (journal && (journal.key !== key || !existsSync(partial) || (await stat(partial)).size < journal.bytes)) {
       if (!o.overwrite) {
         throw new CorpusError(`${journalPath}: left by a run with another input, model or options${journal.key === key ? ' (its .partial is missing or short)' : ''}: pass --overwrite to start again, or another --output`);
@@ -206,7 +212,9 @@ export async function embedCorpus(bert: Bert, o: CorpusOptions): Promise<CorpusR
   const head = format === 'npy' ? npyHeader(0, dim) : format === 'safetensors' ? safetensorsHeader(0, dim) : new Uint8Array(0);
   journal ??= { key, rows: 0, bytes: head.length, tokens: 0, dim };
 
-  const fh = await open(partial, journal.rows === 0 ? 'w' : 'r+');
+  const fh = await open(partial, journal.rows === 0 ? 'w' : 'r+').catch((err: NodeJS.ErrnoException) => {
+    throw new CorpusError(`${partial}: cannot write (${err.code ?? err.message})`, { cause: err });
+  });
   let tokens = journal.tokens;
   const resumedTokens = journal.tokens;
   const t0 = performance.now();
