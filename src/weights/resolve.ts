@@ -32,6 +32,8 @@ export interface ResolveOptions {
   dtype?: WbinDtype;
   /** messages about long steps (download, conversion) */
   onProgress?: (message: string) => void;
+  /** hub: bytes of `file` downloaded so far, of total */
+  onDownload?: (file: string, done: number, total: number) => void;
   /** hub: bearer token (default $HF_TOKEN) */
   token?: string;
   fetch?: typeof fetch;
@@ -146,6 +148,7 @@ export async function resolveModel(arg: string, opts: ResolveOptions = {}): Prom
     fetch: opts.fetch,
     cacheDir: typeof opts.cache === 'string' ? opts.cache : undefined,
     onInfo: opts.onProgress,
+    onProgress: opts.onDownload,
   };
   try {
     const r = await pull(arg, pullOpts);
