@@ -223,3 +223,16 @@ describe('sentence-transformers folders: Bert.load(folder) and embed follow thei
     await expect(Bert.load(join(tmp))).rejects.toThrow(/not a Hugging Face model folder/);
   });
 });
+
+describe('parseSentenceFiles: sentence-transformers defaults', () => {
+  it('Pooling.__init__ defaults (mean, include_prompt true), the pooling_mode string, Normalize only when listed, nothing for a plain BERT', async () => {
+    const { parseSentenceFiles } = await import('../src/sentence/config.js');
+    expect(parseSentenceFiles({})).toBeUndefined();
+    expect(parseSentenceFiles({ pooling: '{}' })).toEqual({ pooling: ['mean'], includePrompt: true, normalize: false, doLowerCase: false, prompts: {} });
+    expect(parseSentenceFiles({ pooling: '{"pooling_mode": "LastToken"}' })!.pooling).toEqual(['lasttoken']);
+    const noNorm = JSON.stringify([{ path: '', type: 'sentence_transformers.models.Transformer' }, { path: '1_Pooling', type: 'sentence_transformers.models.Pooling' }]);
+    expect(parseSentenceFiles({ modules: noNorm })!.normalize).toBe(false);
+    expect(() => parseSentenceFiles({ sentenceBertConfig: '{"max_seq_length": 1}' })).toThrow(WeightsError);
+    expect(() => parseSentenceFiles({ pooling: '{"pooling_mode": "median"}' }, 'm')).toThrow(/m\/1_Pooling\/config\.json: pooling_mode "median" is not one of/);
+  });
+});
