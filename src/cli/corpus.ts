@@ -220,6 +220,11 @@ export async function embedCorpus(bert: Bert, o: CorpusOptions): Promise<CorpusR
   const t0 = performance.now();
   const progress = o.progress ?? !!process.stderr.isTTY;
   let lastDraw = 0;
+  // the ETA goes by characters, known for every row up front: rows are done longest first in each window,
+  // so a rate in rows would promise too much at the start of a window and too little at its end
+  const charsBefore = new Float64Array(rows.length + 1);
+  rows.forEach((r, i) => (charsBefore[i + 1] = charsBefore[i] + r.text.length + 1));
+  let charsDone = 0;
   const draw = (doneRows: number, final = false) => {
     if (!progress) return;
     const now = performance.now();
@@ -229,7 +234,8 @@ export async function embedCorpus(bert: Bert, o: CorpusOptions): Promise<CorpusR
     const newRows = doneRows - resumedRows;
     const rps = newRows / Math.max(s, 1e-9);
     const tps = (tokens - resumedTokens) / Math.max(s, 1e-9);
-    const eta = rps > 0 ? (rows.length - doneRows) / rps : NaN;
+    const cps = charsDone / Math.max(s, 1e-9);
+    const eta = cps > 0 ? (charsBefore[rows.length] - charsBefore[resumedRows] - charsDone) / cps : NaN;
     const fmtT = (x: number) => (Number.isFinite(x) ? `${Math.floor(x / 60)}:${String(Math.floor(x % 60)).padStart(2, '0')}` : '?');
     process.stderr.write(`\r\x1b[2Kembed ${doneRows.toLocaleString('en-US')}/${rows.length.toLocaleString('en-US')} rows  ${rps.toFixed(0)} rows/s  ${tps.toFixed(0)} tokens/s  ${final ? `done in ${fmtT(s)}` : `ETA ${fmtT(eta)}`}${final ? '\n' : ''}`);
   };
@@ -242,7 +248,10 @@ export async function embedCorpus(bert: Bert, o: CorpusOptions): Promise<CorpusR
       const slice = rows.slice(w, Math.min(w + window, rows.length));
       const vectors = await embedWindow(bert, plan, slice, budget, (n) => {
         tokens += n;
-      }, (done) => draw(w + done));
+      }, (done, chars) => {
+        charsDone += chars;
+        draw(w + done);
+      });
       const out = encodeWindow(format, slice, vectors, dim);
       await fh.write(out, 0, out.length, journal.bytes);
       await fh.sync();
@@ -273,7 +282,7 @@ export async function embedCorpus(bert: Bert, o: CorpusOptions): Promise<CorpusR
 }
 
 /** One window: tokenized, sorted by length, batched by the token budget, pooled; vectors in the window's order. */
-async function embedWindow(bert: Bert, plan: EmbedPlan, slice: Row[], budget: number, addTokens: (n: number) => void, onRows: (done: number) => void): Promise<Float32Array[]> {
+async function embedWindow(bert: Bert, plan: EmbedPlan, slice: Row[], budget: number, addTokens: (n: number) => void, onRows: (done: number, chars: number) => void): Promise<Float32Array[]> {
   const H = bert.config.hidden_size;
   const enc = slice.map((r) => bert.tokenizer.encode(plan.prepare(plan.prompt + r.text), undefined, { truncation: 'longest_first', maxLength: plan.maxLength }));
   // longest first, ties in input order: the same batches in every run
@@ -300,7 +309,7 @@ async function embedWindow(bert: Bert, plan: EmbedPlan, slice: Row[], budget: nu
     });
     addTokens(sum);
     done += batch.length;
-    onRows(done);
+    onRows(done, batch.reduce((a, i) => a + slice[i].text.length + 1, 0));
     s = e;
   }
   if (vectors.some((v) => !v)) throw new ModelError('internal: a row of the window was not embedded');
