@@ -11,6 +11,7 @@ export {
   type ModelSource,
   type Residency,
 } from './model/bert.js';
+export { POOLING_MODES, type PoolingMode, type SentenceConfig } from './sentence/config.js';
 export { parseBertConfig, type BertConfig, type HiddenAct } from './model/config.js';
 export { namedOutputs, type NamedTensor } from './model/outputs.js';
 export type { Tensor } from './model/tensor.js';

@@ -2,7 +2,7 @@
 // wasmbert embed [--model …] --input <corpus> --output <file>  a whole corpus (src/cli/corpus.ts)
 import { parseArgs } from 'node:util';
 import type { EmbedOptions } from '../sentence/embed.js';
-import { CorpusError, embedCorpus } from './corpus.js';
+import { CorpusError, embedCorpus } from '../sentence/corpus.js';
 import { loadModelArg } from './model-arg.js';
 
 const USAGE = `usage: wasmbert embed [--model M] [options] "text" ["text" …]

@@ -1,4 +1,4 @@
-// `wasmbert embed --input … --output …`: a whole corpus in, one vector per row out, in input order.
+// A whole corpus in, one vector per row out, in input order (`wasmbert embed --input … --output …`; Node).
 //
 // Rows are read whole (JSONL with --field, or one text per line), tokenized once, and processed in windows
 // of --window rows (input order); inside a window, rows are sorted by length and cut into batches of at
@@ -18,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { ModelError, WasmbertError } from '../errors.js';
 import type { Bert } from '../model/bert.js';
-import { embedPlan, poolRow, type EmbedOptions, type EmbedPlan } from '../sentence/embed.js';
+import { embedPlan, poolRow, type EmbedOptions, type EmbedPlan } from './embed.js';
 
 /** A corpus run's failures: the file or line and what was wrong. */
 export class CorpusError extends WasmbertError {}
