@@ -126,7 +126,11 @@ export function poolRow(plan: EmbedPlan, hidden: Float32Array, pooler: Float32Ar
         return;
       case 'max': // masked positions count as -1e9
         acc.fill(-1e9);
-        for (let t = 0; t < L; t++) if (m[t]) for (let i = 0; i < H; i++) acc[i] = Math.max(acc[i], hidden[row(t) + i]);
+        for (let t = 0; t < L; t++) {
+          if (!m[t]) continue;
+          const r = row(t);
+          for (let i = 0; i < H; i++) acc[i] = Math.max(acc[i], hidden[r + i]);
+        }
         break;
       case 'mean':
       case 'mean_sqrt_len_tokens':
@@ -137,7 +141,8 @@ export function poolRow(plan: EmbedPlan, hidden: Float32Array, pooler: Float32Ar
           if (!m[t]) continue;
           const wt = mode === 'weightedmean' ? t + 1 : 1; // weights 1..L by position, padded length
           w += wt;
-          for (let i = 0; i < H; i++) acc[i] += wt * hidden[row(t) + i];
+          const r = row(t);
+          for (let i = 0; i < H; i++) acc[i] += wt * hidden[r + i];
         }
         const d = Math.max(w, 1e-9); // torch.clamp(sum_mask, min=1e-9)
         const div = mode === 'mean_sqrt_len_tokens' ? Math.sqrt(d) : d;
@@ -149,7 +154,7 @@ export function poolRow(plan: EmbedPlan, hidden: Float32Array, pooler: Float32Ar
         let last = -1;
         for (let t = L - 1; t >= 0 && last < 0; t--) if (m[t]) last = t;
         if (last < 0) acc.fill(0);
-        else for (let i = 0; i < H; i++) acc[i] = hidden[row(last) + i];
+        else acc.set(hidden.subarray(row(last), row(last) + H));
         break;
       }
     }
