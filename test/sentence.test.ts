@@ -236,3 +236,14 @@ describe('parseSentenceFiles: sentence-transformers defaults', () => {
     expect(() => parseSentenceFiles({ pooling: '{"pooling_mode": "median"}' }, 'm')).toThrow(/m\/1_Pooling\/config\.json: pooling_mode "median" is not one of/);
   });
 });
+
+describe('embed calls at the same time', () => {
+  it('Promise.all over embed on one model gives the vectors of one call after the other (passes do not interleave)', async () => {
+    const bert = await load(base);
+    const texts = ['while the river fox fox over by the dog', 'BERT while jumps while the by', 'a b c d e f g h i j k l m n o p', 'short'];
+    const sequential: Float32Array[] = [];
+    for (const t of texts) sequential.push((await bert.embed(t))[0]);
+    const together = (await Promise.all(texts.map((t) => bert.embed(t)))).map((v) => v[0]);
+    expect(together).toEqual(sequential);
+  });
+});

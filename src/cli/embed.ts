@@ -1,8 +1,8 @@
 // wasmbert embed [--model …] [options] "text" …             one JSON vector per text on stdout
 // wasmbert embed [--model …] --input <corpus> --output <file>  a whole corpus (src/cli/corpus.ts)
 import { parseArgs } from 'node:util';
-import type { EmbedOptions } from '../sentence/embed.js';
-import { CorpusError, embedCorpus } from '../sentence/corpus.js';
+import type { EmbedOptions } from '../embedding/embed.js';
+import { CorpusError, embedCorpus } from '../embedding/corpus.js';
 import { loadModelArg } from './model-arg.js';
 
 const USAGE = `usage: wasmbert embed [--model M] [options] "text" ["text" …]

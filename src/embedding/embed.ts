@@ -6,11 +6,11 @@
 // result is within 1 ulp of a float64 pooling of the same hidden states (the tests' bound carries the
 // encoder's own 1.5e-5 on top).
 import { ModelError } from '../errors.js';
-import type { BertConfig } from '../model/config.js';
-import type { EncodedInput } from '../model/inputs.js';
-import type { Tensor } from '../model/tensor.js';
+import type { BertConfig } from '../models/bert/config.js';
+import type { EncodedInput } from '../engine/inputs.js';
+import type { Tensor } from '../models/tensor.js';
 import type { BatchEncoding, BertTokenizer } from '../tokenizer/index.js';
-import { POOLING_MODES, type PoolingMode, type SentenceConfig } from './config.js';
+import { POOLING_MODES, type PoolingMode, type SentenceConfig } from '../sentence/config.js';
 
 export interface EmbedOptions {
   /**

@@ -17,8 +17,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { ModelError, WasmbertError } from '../errors.js';
-import type { Bert } from '../model/bert.js';
-import { embedPlan, poolRow, type EmbedOptions, type EmbedPlan } from './embed.js';
+import { embedPlan, poolRow, type EmbedModel, type EmbedOptions, type EmbedPlan } from './embed.js';
 
 /** A corpus run's failures: the file or line and what was wrong. */
 export class CorpusError extends WasmbertError {}
@@ -153,7 +152,7 @@ interface Journal {
 const sha256 = (s: string | Uint8Array) => createHash('sha256').update(s).digest('hex');
 
 /** Runs a corpus through the model; see the file's comment. */
-export async function embedCorpus(bert: Bert, o: CorpusOptions): Promise<CorpusReport> {
+export async function embedCorpus(bert: EmbedModel, o: CorpusOptions): Promise<CorpusReport> {
   const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
   const format = outputFormat(o.output);
   const field = o.field ?? 'text';
@@ -178,7 +177,7 @@ export async function embedCorpus(bert: Bert, o: CorpusOptions): Promise<CorpusR
   if (bad.length > 20) log(`wasmbert embed: ${inputName}: ${bad.length - 20} more bad rows (left out)`);
   if (bad.length && o.strict) throw new CorpusError(`${inputName}: line ${bad[0].line}: ${bad[0].reason} (--strict: nothing written)`);
 
-  const plan = embedPlan({ config: bert.config, tokenizer: bert.tokenizer, sentence: bert.sentence, hasPooler: bert.hasPooler, forward: (e) => bert.forward(e) }, o.embed);
+  const plan = embedPlan(bert, o.embed);
   const H = bert.config.hidden_size;
   const dim = H * plan.modes.length;
 
@@ -282,7 +281,7 @@ export async function embedCorpus(bert: Bert, o: CorpusOptions): Promise<CorpusR
 }
 
 /** One window: tokenized, sorted by length, batched by the token budget, pooled; vectors in the window's order. */
-async function embedWindow(bert: Bert, plan: EmbedPlan, slice: Row[], budget: number, addTokens: (n: number) => void, onRows: (done: number, chars: number) => void): Promise<Float32Array[]> {
+async function embedWindow(bert: EmbedModel, plan: EmbedPlan, slice: Row[], budget: number, addTokens: (n: number) => void, onRows: (done: number, chars: number) => void): Promise<Float32Array[]> {
   const H = bert.config.hidden_size;
   const enc = slice.map((r) => bert.tokenizer.encode(plan.prepare(plan.prompt + r.text), undefined, { truncation: 'longest_first', maxLength: plan.maxLength }));
   // longest first, ties in input order: the same batches in every run
