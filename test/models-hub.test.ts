@@ -116,10 +116,10 @@ describe("Bert.load('org/name') and --model org/name", () => {
 
   it('the CLI: embed --model org/name reuses the same cache; with the hub out of reach, the cached revision', async () => {
     // asynchronous: the hub server lives in this process's event loop
-    const run = (endpoint: string) =>
+    const run = (endpoint: string, extra: Record<string, string> = {}) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
         const c = spawn(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'embed', '--model', REPO, '--threads', '1', '--prompt-name', 'query', ...TEXTS], {
-          env: { ...process.env, HF_ENDPOINT: endpoint, WASMBERT_CACHE: join(tmp, 'cache') },
+          env: { ...process.env, HF_ENDPOINT: endpoint, WASMBERT_CACHE: join(tmp, 'cache'), ...extra },
         });
         let stdout = '';
         let stderr = '';
@@ -139,6 +139,12 @@ describe("Bert.load('org/name') and --model org/name", () => {
     expect(offline.status, offline.stderr).toBe(0);
     expect(offline.stderr).toMatch(/cannot reach the hub.*using the cached acme\/st-tiny@bbbbbbbb/);
     expect(offline.stdout).toBe(r.stdout);
+    const told = await run('http://127.0.0.1:9', { HF_HUB_OFFLINE: '1' });
+    expect(told.stdout).toBe(r.stdout);
+    expect(told.stderr).not.toMatch(/cannot reach/); // not asked at all
+    const empty = await run(url, { HF_HUB_OFFLINE: '1', WASMBERT_CACHE: join(tmp, 'empty-cache') });
+    expect(empty.status).toBe(1);
+    expect(empty.stderr).toMatch(/HF_HUB_OFFLINE is set and acme\/st-tiny@main \(f32\) is not in the cache/);
   });
 
   it('a name that is neither a file nor a repo the hub has: one WeightsError naming both', async () => {

@@ -7,7 +7,7 @@
 // and mtime and of the .wbin's key (the revision's commit from X-Repo-Commit, else the files' hashes). A
 // second pull of an unchanged revision only asks the hub for the hashes (HEAD requests): no file is
 // hashed again and nothing is converted again. With the hub out of reach, the last .wbin of that revision
-// is used, and says so.
+// is used, and says so; with HF_HUB_OFFLINE=1 the hub is not asked at all.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -100,6 +100,12 @@ export async function pull(repo: string, opts: PullOptions = {}): Promise<PullRe
     await rename(tmp, manifestPath);
   };
   let commit: string | undefined;
+  if (process.env.HF_HUB_OFFLINE === '1' || process.env.HF_HUB_OFFLINE === 'true') {
+    // Hugging Face's switch for "never ask the hub": the cache or nothing
+    const last = manifest.wbin[opts.dtype ?? 'f32'];
+    if (last && existsSync(join(folder, last.file))) return { folder, wbin: join(folder, last.file), files: [], report: undefined, revision: last.commit ?? revision };
+    throw new WeightsError(`HF_HUB_OFFLINE is set and ${repo}@${revision} (${opts.dtype ?? 'f32'}) is not in the cache`, { file: folder });
+  }
 
   /** HEAD without following redirects: the hub puts an LFS file's sha256 and size on the redirect. */
   async function probe(file: string): Promise<Remote | undefined> {
