@@ -3,7 +3,7 @@
 // vectors, inspect and demo print the walkthrough, and bad input exits non-zero with one typed line.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSynthetic } from '../src/weights/cache.js';
@@ -45,7 +45,15 @@ describe('model CLI', () => {
   });
 
   it('embed prints one normalised vector per text; a HF folder works as --model', () => {
-    const r = cli('embed', '--model', folder, 'hello world', 'second text');
+    // a folder's conversion is cached: in a temporary cache here, not the user's
+    const cache = mkdtempSync(join(tmpdir(), 'wasmbert-cli-cache-'));
+    const env = { ...process.env, WASMBERT_CACHE: cache };
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'embed', '--model', folder, 'hello world', 'second text'], { encoding: 'utf8', timeout: 120_000, env });
+    const second = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'embed', '--model', folder, 'hello world', 'second text'], { encoding: 'utf8', timeout: 120_000, env });
+    rmSync(cache, { recursive: true, force: true });
+    expect(r.stderr).toMatch(/converting .* \(once: kept as /);
+    expect(second.stderr).not.toMatch(/converting/); // the second call reuses the conversion
+    expect(second.stdout).toBe(r.stdout);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as number[]);
     expect(lines).toHaveLength(2);
