@@ -183,7 +183,7 @@ export async function embedCorpus(bert: EmbedModel, o: CorpusOptions): Promise<C
 
   const partial = `${o.output}.partial`;
   const journalPath = `${o.output}.journal`;
-  const key = sha256(JSON.stringify({ input: sha256(bytes), inputFormat, field, format, window, model: o.modelLabel, plan: { ...plan, prepare: undefined }, v: 1 }));
+  const key = sha256(JSON.stringify({ input: sha256(bytes), inputFormat, field, format, window, model: o.modelLabel, config: bert.config, sentence: bert.sentence, plan: { ...plan, prepare: undefined }, v: 1 }));
   let journal: Journal | undefined;
   if (existsSync(journalPath)) {
     try {
