@@ -77,9 +77,12 @@ export async function readCheckpointConfig(folder: string): Promise<{ config: Be
  * The vocabulary and tokenizer options of a checkpoint folder, through the tokenizer's own loader
  * (tokenizerFromFiles: HF's precedence, added tokens kept), so a .wbin's tokenizer is fromFolder's.
  */
-export async function readCheckpointTokenizer(folder: string): Promise<WbinTokenizer> {
+export async function readCheckpointTokenizer(folder: string, info: (message: string) => void = () => {}): Promise<WbinTokenizer> {
   try {
-    const { vocab, options } = tokenizerFromFiles(await readTokenizerFiles(folder), folder);
+    const files = await readTokenizerFiles(folder);
+    const { vocab, options, from } = tokenizerFromFiles(files, folder);
+    const added = options.additionalSpecialTokens?.length ?? 0;
+    info(`tokenizer from ${from}${from === 'tokenizer.json' && files.vocabTxt !== undefined ? ' (vocab.txt beside it is not used, as in transformers)' : ''}${files.tokenizerConfig !== undefined ? ' + tokenizer_config.json' : ''}${added ? `, ${added} added token(s)` : ''}`);
     // null and absent both mean HF's default (stripAccents): the header keeps only what was set
     return { vocab, options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== null && v !== undefined)) };
   } catch (err) {
@@ -103,7 +106,11 @@ export async function convertCheckpoint(folder: string, outWbin: string, opts: C
   // a sentence-transformers folder: its settings ride in the header; the BERT may sit in a module's subfolder
   const st = await readSentenceFolder(folder);
   const { config, raw } = await readCheckpointConfig(st.transformerDir);
-  const tokenizer = await readCheckpointTokenizer(st.transformerDir);
+  const tokenizer = await readCheckpointTokenizer(st.transformerDir, info);
+  if (st.sentence) {
+    const p = st.sentence;
+    info(`sentence-transformers settings kept in the header: pooling ${p.pooling.join(' + ')}${p.includePrompt ? '' : ' (prompt excluded)'}${p.normalize ? ', Normalize' : ''}${p.maxSeqLength ? `, max_seq_length ${p.maxSeqLength}` : ''}${p.doLowerCase ? ', do_lower_case' : ''}${Object.keys(p.prompts).length ? `, prompts ${Object.keys(p.prompts).join(', ')}` : ''}`);
+  }
   if (tokenizer.vocab.length > config.vocab_size) {
     throw new WeightsError(`the vocabulary has ${tokenizer.vocab.length} tokens but config.json's vocab_size is ${config.vocab_size}`, { file: folder });
   }
