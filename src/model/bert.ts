@@ -13,7 +13,7 @@ import type { BertConfig } from '../models/bert/config.js';
 import { BertFamily, type BertBuffers, type ForwardOptions, type ForwardOutput } from '../models/bert/family.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { openSource, type WeightSource } from '../weights/source.js';
-import { openWbin } from '../weights/wbin.js';
+import { openWbin, type WbinFile } from '../weights/wbin.js';
 import { embedTexts, type EmbedOptions } from '../embedding/embed.js';
 import type { SentenceConfig } from '../sentence/config.js';
 
@@ -76,13 +76,22 @@ export class Bert {
     // where the model comes from (cache, revision) is this class's; the rest is the engine's
     if (typeof options !== 'object' || options === null) checkLoadOptions(options); // its error for a non-object
     const { cache, revision, ...engine } = options;
-    checkLoadOptions(engine);
-    const file = await openWbin(await resolveSource(source, { cache, revision, onProgress: engine.onProgress }));
+    try {
+      checkLoadOptions(engine);
+    } catch (e) {
+      // the engine lists its own options; these two are Bert's
+      if (e instanceof ModelError && /^unknown load option .*\)$/.test(e.message)) throw new ModelError(e.message.replace(/\)$/, ', cache, revision)'), { cause: e });
+      throw e;
+    }
+    const src = await resolveSource(source, { cache, revision, onProgress: engine.onProgress });
+    let file: WbinFile;
     let tokenizer: BertTokenizer;
     try {
+      file = await openWbin(src);
       tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
     } catch (e) {
-      await file.source.close?.();
+      // nothing half-loaded stays open (Session.open does the same for everything after this)
+      await src.close?.();
       throw e;
     }
     const family = new BertFamily(file.config);
