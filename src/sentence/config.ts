@@ -54,7 +54,7 @@ export interface ModuleEntry {
   path: string;
 }
 
-/** modules.json → its entries; a module BERT-wasmbert cannot run (Dense, ...) is a WeightsError naming it. */
+/** modules.json → its entries; a module wasmbert cannot run (Dense, ...) is a WeightsError naming it. */
 export function parseModules(text: string, file = 'modules.json'): ModuleEntry[] {
   const v = parse(text, file);
   if (!Array.isArray(v)) throw new WeightsError('expected a list of modules', { file });

@@ -1,5 +1,6 @@
-// Hugging Face checkpoint folder → one .wbin. Reads config.json, vocab.txt or tokenizer.json,
-// tokenizer_config.json, and model.safetensors or its shards; accepts the name variants real checkpoints
+// Hugging Face checkpoint folder → one .wbin. Reads config.json, the tokenizer files (through the tokenizer's
+// own loader: tokenizer.json over vocab.txt, tokenizer_config.json), a sentence-transformers folder's settings
+// (kept in the header as "sentence"), and model.safetensors or its shards; accepts the name variants real checkpoints
 // use (`bert.` prefix of BertForPreTraining/BertForMaskedLM, TF-era LayerNorm.gamma/beta) and skips the
 // heads BertModel does not have (cls.*, classifier, ...), saying which. One tensor in memory at a time.
 import { readFile } from 'node:fs/promises';
