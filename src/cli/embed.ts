@@ -1,9 +1,9 @@
 // wasmbert embed [--model …] [options] "text" …             one JSON vector per text on stdout
-// wasmbert embed [--model …] --input <corpus> --output <file>  a whole corpus (src/cli/corpus.ts)
-import { parseArgs } from 'node:util';
+// wasmbert embed [--model …] --input <corpus> --output <file>  a whole corpus (src/embedding/corpus.ts)
 import type { EmbedOptions } from '../embedding/embed.js';
-import { CorpusError, embedCorpus } from '../embedding/corpus.js';
+import { embedCorpus } from '../embedding/corpus.js';
 import { loadModelArg } from './model-arg.js';
+import { checkOutputFile, parseCommandArgs, UsageError } from './args.js';
 
 const USAGE = `usage: wasmbert embed [--model M] [options] "text" ["text" …]
        wasmbert embed [--model M] [options] --input <corpus.jsonl | lines.txt | -> --output <vectors.jsonl | .npy | .safetensors>
@@ -38,38 +38,27 @@ is byte for byte that of an uninterrupted run, and appears only when complete.
 `;
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        model: { type: 'string' },
-        revision: { type: 'string' },
-        pooling: { type: 'string' },
-        'no-normalize': { type: 'boolean' },
-        normalize: { type: 'boolean' },
-        'max-length': { type: 'string' },
-        'prompt-name': { type: 'string' },
-        prompt: { type: 'string' },
-        threads: { type: 'string' },
-        input: { type: 'string' },
-        output: { type: 'string' },
-        field: { type: 'string' },
-        strict: { type: 'boolean' },
-        'token-budget': { type: 'string' },
-        window: { type: 'string' },
-        overwrite: { type: 'boolean' },
-        progress: { type: 'boolean' },
-        'no-progress': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (err) {
-    process.stderr.write(`wasmbert embed: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values: v, positionals } = parsed;
+  const { values: v, positionals } = parseCommandArgs(argv, {
+    model: { type: 'string' },
+    revision: { type: 'string' },
+    pooling: { type: 'string' },
+    'no-normalize': { type: 'boolean' },
+    normalize: { type: 'boolean' },
+    'max-length': { type: 'string' },
+    'prompt-name': { type: 'string' },
+    prompt: { type: 'string' },
+    threads: { type: 'string' },
+    input: { type: 'string' },
+    output: { type: 'string' },
+    field: { type: 'string' },
+    strict: { type: 'boolean' },
+    'token-budget': { type: 'string' },
+    window: { type: 'string' },
+    overwrite: { type: 'boolean' },
+    progress: { type: 'boolean' },
+    'no-progress': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (v.help) {
     process.stdout.write(USAGE);
     return 0;
@@ -78,13 +67,14 @@ export async function main(argv: string[]): Promise<number> {
   const int = (name: string, s: string | undefined): number | undefined => {
     if (s === undefined) return undefined;
     const n = Number(s);
-    if (!Number.isInteger(n) || n < 1) throw new CorpusError(`--${name} must be a positive integer (got ${JSON.stringify(s)})`);
+    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a positive integer (got ${JSON.stringify(s)})`);
     return n;
   };
-  if (corpus ? !(v.input && v.output) || positionals.length > 0 : positionals.length === 0) {
-    process.stderr.write(corpus ? `wasmbert embed: --input and --output go together, without texts\n\n${USAGE}` : USAGE);
-    return 2;
-  }
+  if (corpus) {
+    if (!v.input || !v.output) throw new UsageError('--input and --output go together');
+    if (positionals.length > 0) throw new UsageError('texts on the command line and --input: one or the other');
+    checkOutputFile(v.output, '--output');
+  } else if (positionals.length === 0) throw new UsageError('no text to embed');
   const opts: EmbedOptions = {};
   if (v.pooling !== undefined) opts.pooling = v.pooling as EmbedOptions['pooling'];
   if (v['no-normalize']) opts.normalize = false;
@@ -93,6 +83,8 @@ export async function main(argv: string[]): Promise<number> {
   if (v['prompt-name'] !== undefined) opts.promptName = v['prompt-name'];
   if (v.prompt !== undefined) opts.prompt = v.prompt;
   const threads = int('threads', v.threads);
+  const tokenBudget = int('token-budget', v['token-budget']);
+  const window = int('window', v.window);
   const { bert, label } = await loadModelArg(v.model, { revision: v.revision, ...(threads ? { threads } : {}) }, (s) => process.stderr.write(`${s}\n`));
   try {
     if (!corpus) {
@@ -105,8 +97,8 @@ export async function main(argv: string[]): Promise<number> {
       output: v.output!,
       field: v.field,
       strict: v.strict,
-      tokenBudget: int('token-budget', v['token-budget']),
-      window: int('window', v.window),
+      tokenBudget,
+      window,
       overwrite: v.overwrite,
       embed: opts,
       modelLabel: label,

@@ -29,6 +29,8 @@ export interface EmbedOptions {
   promptName?: string;
   /** Pool over the prompt's tokens too. Default: the Pooling module's include_prompt (true). */
   includePrompt?: boolean;
+  /** Cancels the call: it rejects with AbortError (Bert's CallOptions). */
+  signal?: AbortSignal;
 }
 
 /** What embed needs of a model (Bert hands itself over through this). */
@@ -37,7 +39,7 @@ export interface EmbedModel {
   tokenizer: BertTokenizer;
   sentence: SentenceConfig | undefined;
   hasPooler: boolean;
-  forward(input: EncodedInput): Promise<{ lastHiddenState: Tensor; pooler?: Tensor }>;
+  forward(input: EncodedInput, options?: { signal?: AbortSignal }): Promise<{ lastHiddenState: Tensor; pooler?: Tensor }>;
 }
 
 /** The settings one embed call runs with: the model's sentence-transformers config under the caller's options. */
@@ -175,7 +177,7 @@ export async function embedTexts(model: EmbedModel, texts: string | string[], op
   if (!Array.isArray(list) || list.length === 0) throw new ModelError('embed: expected a non-empty array of strings');
   const plan = embedPlan(model, options);
   const enc = encodeForEmbed(model, plan, list);
-  const res = await model.forward(enc);
+  const res = await model.forward(enc, { signal: options.signal });
   const H = model.config.hidden_size;
   const L = enc.inputIds[0].length;
   const width = embedWidth(model, plan);

@@ -8,6 +8,7 @@
 // in wasm; only the Float32Arrays handed back to the caller are new.
 import { ModelError } from '../errors.js';
 import { normalizeInput, type EncodedInput } from '../engine/inputs.js';
+import { SerialQueue } from '../runtime/serial.js';
 import { Session, checkLoadOptions, type LoadOptions as EngineLoadOptions, type Residency } from '../engine/session.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { BertFamily, type BertBuffers, type ForwardOptions, type ForwardOutput } from '../models/bert/family.js';
@@ -27,10 +28,19 @@ export interface LoadOptions extends EngineLoadOptions {
   revision?: string;
 }
 
+/** What every call takes besides its own options. */
+export interface CallOptions {
+  /** Cancels the call: it rejects with AbortError, its reads in flight are aborted. */
+  signal?: AbortSignal;
+}
+
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | WeightSource;
 
 export class Bert {
   private session: Session<BertBuffers, ForwardOutput> | undefined;
+  /** every forward/embed/dispose goes through it: one call at a time, in arrival order (runtime/serial.ts) */
+  private readonly queue = new SerialQueue('this Bert');
+  private disposing: Promise<void> | undefined;
   private constructor(
     readonly config: BertConfig,
     readonly tokenizer: BertTokenizer,
@@ -88,10 +98,11 @@ export class Bert {
     let tokenizer: BertTokenizer;
     try {
       file = await openWbin(src);
+      if (engine.verify) await file.verify(undefined, engine.onProgress);
       tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
     } catch (e) {
       // nothing half-loaded stays open (Session.open does the same for everything after this)
-      await src.close?.();
+      await src.close?.().catch(() => {});
       throw e;
     }
     const family = new BertFamily(file.config);
@@ -99,32 +110,35 @@ export class Bert {
     return new Bert(file.config, tokenizer, session.residency, family, session);
   }
 
-  /** Runs the encoder on token ids (one encoding, or a padded batch with attention masks). */
-  async forward(encoded: EncodedInput, options: ForwardOptions = {}): Promise<ForwardOutput> {
-    const session = this.s;
-    const rows = normalizeInput(encoded, this.config);
-    const out = this.family.outputs(rows, options, session.hasGroup('pooler'));
-    // One pass at a time: passes share the activation arena and the workers, and a pass awaits between
-    // layers, so two interleaved calls (Promise.all over embed) would overwrite each other's activations.
-    const run = this.passes.then(() => session.run(rows, out));
-    this.passes = run.catch(() => {});
-    await run;
-    return out;
+  /** Runs the encoder on token ids (one encoding, or a padded batch with attention masks). Calls run one at a time, in order. */
+  forward(encoded: EncodedInput, options: ForwardOptions & CallOptions = {}): Promise<ForwardOutput> {
+    return this.queue.run(async (signal) => {
+      const session = this.s;
+      const rows = normalizeInput(encoded, this.config);
+      const out = this.family.outputs(rows, options, session.hasGroup('pooler'));
+      await session.run(rows, out, signal);
+      return out;
+    }, options.signal);
   }
-
-  private passes: Promise<unknown> = Promise.resolve();
 
   /** Sentence embeddings: sentence-transformers' encode, with the model's own settings as defaults (src/embedding/). */
   async embed(texts: string | string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
-    return embedTexts({ config: this.config, tokenizer: this.tokenizer, sentence: this.sentence, hasPooler: this.hasPooler, forward: (e) => this.forward(e) }, texts, options);
+    return embedTexts({ config: this.config, tokenizer: this.tokenizer, sentence: this.sentence, hasPooler: this.hasPooler, forward: (e, o) => this.forward(e, o) }, texts, options);
   }
 
-  /** Releases the wasm memory and the weight source; the model cannot be used afterwards. */
-  async dispose(): Promise<void> {
-    const s = this.session;
-    if (!s) return;
-    this.session = undefined;
-    await s.dispose();
+  /**
+   * Releases the model: calls queued or running reject with ModelError (a running one stops at its next
+   * layer, its reads aborted), then the workers stop, the source closes and the wasm memory goes back to
+   * be reused by the next load (runtime/spare.ts). Every caller resolves once all of it is released.
+   */
+  dispose(): Promise<void> {
+    return (this.disposing ??= (async () => {
+      await this.queue.close(() => new ModelError('this Bert was disposed'));
+      const s = this.session;
+      if (!s) return;
+      this.session = undefined;
+      await s.dispose();
+    })());
   }
 
   get isDisposed(): boolean {
