@@ -12,6 +12,7 @@ export {
   type ModelSource,
   type Residency,
 } from './model/bert.js';
+export { POOLING_MODES, type PoolingMode, type SentenceConfig } from './sentence/config.js';
 export { parseBertConfig, type BertConfig, type HiddenAct } from './models/bert/config.js';
 export { namedOutputs, type NamedTensor } from './model/outputs.js';
 export type { Tensor } from './models/tensor.js';

@@ -46,7 +46,15 @@ describe('model CLI', () => {
   });
 
   it('embed prints one normalised vector per text; a HF folder works as --model', () => {
-    const r = cli('embed', '--model', folder, 'hello world', 'second text');
+    // a folder's conversion is cached: in a temporary cache here, not the user's
+    const cache = mkdtempSync(join(tmpdir(), 'wasmbert-cli-cache-'));
+    const env = { ...process.env, WASMBERT_CACHE: cache };
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'embed', '--model', folder, 'hello world', 'second text'], { encoding: 'utf8', timeout: 120_000, env });
+    const second = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'embed', '--model', folder, 'hello world', 'second text'], { encoding: 'utf8', timeout: 120_000, env });
+    rmSync(cache, { recursive: true, force: true });
+    expect(r.stderr).toMatch(/converting .* \(once: kept as /);
+    expect(second.stderr).not.toMatch(/converting/); // the second call reuses the conversion
+    expect(second.stdout).toBe(r.stdout);
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as number[]);
     expect(lines).toHaveLength(2);
@@ -62,6 +70,7 @@ describe('model CLI', () => {
     expect(r.stdout).toMatch(/\[CLS\] the cat sat \. \[SEP\]/);
     expect(r.stdout).toMatch(/segment embeddings \(emb\.token_type\)/);
     expect(r.stdout).toMatch(/layer 2, text 1/); // inspect shows every layer's heads (tiny has 2 layers)
+    expect(r.stdout).toMatch(/most attended token per query \(all 6 queries\)/); // [CLS] the cat sat . [SEP]
     expect(r.stdout).toMatch(/hidden_states\.2/);
     expect(r.stdout).toMatch(/Pooled output/);
     const d = cli('demo', 'synthetic-tiny');
@@ -69,6 +78,10 @@ describe('model CLI', () => {
     expect(d.stdout).toMatch(/input_ids \[3, 36\]/);
     expect(d.stdout).toMatch(/SYNTHETIC/);
     expect(d.stdout).toMatch(/scores = Q·Kᵀ \/ √8/);
+    const h = cli('demo', '--help'); // the usage, not the demo
+    expect(h.status).toBe(0);
+    expect(h.stdout).toMatch(/^usage: wasmbert demo/);
+    expect(h.stdout).not.toMatch(/input_ids/);
   });
 
   it('bad input: one typed line on stderr, non-zero exit, nothing written', () => {

@@ -222,6 +222,8 @@ describe('convert → load', () => {
     rmSync(join(v, 'tokenizer_config.json'));
     writeFileSync(join(v, 'tokenizer.json'), JSON.stringify({
       normalizer: { type: 'BertNormalizer', lowercase: false, strip_accents: false, handle_chinese_chars: true, clean_text: true },
+      pre_tokenizer: { type: 'BertPreTokenizer' },
+      post_processor: { type: 'BertProcessing', cls: ['[CLS]', vocab.indexOf('[CLS]')], sep: ['[SEP]', vocab.indexOf('[SEP]')] },
       model: { type: 'WordPiece', unk_token: '[UNK]', vocab: Object.fromEntries(vocab.map((t, i) => [t, i]).reverse()) },
     }));
     const st = await readSafetensors(join(v, 'model.safetensors'));

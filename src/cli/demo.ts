@@ -9,7 +9,7 @@ export const SEED_TEXTS = [
   'When dealing with paragraphs, BERT can only process up to 512 tokens at a time. Therefore, long paragraphs may need to be truncated.',
 ];
 
-const USAGE = `usage: wasmbert demo [model.wbin | hf-folder | synthetic-tiny | synthetic-base]
+const USAGE = `usage: wasmbert demo [model.wbin | hf-folder | org/name | synthetic-tiny | synthetic-base]
 
 The BERT walkthrough (what \`npm start\` runs): tokens, embeddings, the first layer's Q, K, V and attention,
 every layer's hidden states and the pooled output, with the time each step took. Default model: the

@@ -4,7 +4,7 @@ import { loadModelArg } from './model-arg.js';
 import { UsageError } from './args.js';
 import { walkthrough } from './walkthrough.js';
 
-const USAGE = `usage: wasmbert inspect [--model <model.wbin | hf-folder>] "text" ["text" …]
+const USAGE = `usage: wasmbert inspect [--model <model.wbin | hf-folder | org/name>] "text" ["text" …]
 
 Prints the tokens, the token/position/segment embeddings and their sum, each layer's per-head most
 attended tokens, per-layer hidden-state statistics and the pooled output.

@@ -1,12 +1,10 @@
-// Resolves a CLI `--model` argument: a .wbin file, a Hugging Face folder (converted on the fly into a
-// temporary .wbin), or nothing (the embedded default: synthetic-base, generated and cached on first use).
-import { statSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { WeightsError } from '../errors.js';
+// Resolves a CLI `--model` argument: a .wbin file, a Hugging Face folder (converted once into the cache and
+// reused while the folder is unchanged), a hub repo id (pulled and converted once per revision), or nothing
+// (the embedded default: synthetic-base, generated and cached on first use).
 import { Bert, type LoadOptions } from '../model/bert.js';
 import { ensureSynthetic } from '../weights/cache.js';
-import { convertCheckpoint } from '../weights/convert.js';
+import { progressBar, type Progress } from '../weights/progress.js';
+import { resolveModel } from '../weights/resolve.js';
 
 export interface ResolvedModel {
   bert: Bert;
@@ -19,24 +17,29 @@ export interface ResolvedModel {
 export async function loadModelArg(arg: string | undefined, options: LoadOptions = {}, log: (s: string) => void = () => {}): Promise<ResolvedModel> {
   if (!arg || arg === 'synthetic-base' || arg === 'synthetic-tiny') {
     const name = (arg ?? 'synthetic-base') as 'synthetic-base' | 'synthetic-tiny';
-    const { wbin } = await ensureSynthetic(name, { onProgress: log });
+    const { wbin } = await ensureSynthetic(name, { onProgress: log, keepFolder: false });
     return { bert: await Bert.load(wbin, options), label: name, synthetic: true };
   }
-  let st;
-  try {
-    st = statSync(arg);
-  } catch {
-    throw new WeightsError('no such file or folder', { file: arg });
-  }
-  if (!st.isDirectory()) return { bert: await Bert.load(arg, options), label: arg, synthetic: false };
-  const dir = mkdtempSync(join(tmpdir(), 'wasmbert-'));
-  try {
-    const wbin = join(dir, 'model.wbin');
-    log(`converting ${arg} → ${wbin}`);
-    await convertCheckpoint(arg, wbin, { dtype: 'f32' });
-    return { bert: await Bert.load(wbin, options), label: arg, synthetic: false };
-  } finally {
-    // resident models hold everything in wasm memory; the temporary file is no longer needed
-    if ((options.residency ?? 'resident') === 'resident') rmSync(dir, { recursive: true, force: true });
-  }
+  // a download's progress: one bar per file on a terminal (progressBar draws nothing when stderr is not one)
+  let bar: Progress | undefined;
+  let current = '';
+  const r = await resolveModel(arg, {
+    cache: options.cache ?? true,
+    revision: options.revision,
+    onProgress: (m) => {
+      bar?.done();
+      bar = undefined;
+      log(m);
+    },
+    onDownload: (file, done, total) => {
+      if (file !== current) {
+        bar?.done();
+        current = file;
+        bar = progressBar(file);
+      }
+      bar?.update(done, total);
+    },
+  });
+  bar?.done();
+  return { bert: await Bert.load(r.source, options), label: r.label, synthetic: false };
 }

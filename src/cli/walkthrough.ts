@@ -83,8 +83,8 @@ export async function walkthrough(bert: Bert, texts: string[], opts: Walkthrough
   const layers = opts.allLayers ? out.attentions!.map((_, i) => i) : [0];
   for (const layer of layers) {
     const att = out.attentions![layer];
-    say(`   layer ${layer + 1}, text 1: each head's most attended token per query (first 6 queries)`);
     const n = mask[0].reduce((a, x) => a + x, 0);
+    say(`   layer ${layer + 1}, text 1: each head's most attended token per query (${n > 6 ? 'first 6 queries' : `all ${n} ${n === 1 ? 'query' : 'queries'}`})`);
     for (let h = 0; h < heads; h++) {
       const picks: string[] = [];
       for (let q = 0; q < Math.min(6, n); q++) {
@@ -109,9 +109,13 @@ export async function walkthrough(bert: Bert, texts: string[], opts: Walkthrough
     for (let b = 0; b < B; b++) say(`   text ${b + 1}: [${Array.from(out.pooler.data.subarray(b * H, b * H + 4), fmt).join(',')} …]`);
   }
   if (B > 1) {
-    const vecs = await bert.embed(texts, { pooling: 'mean', normalize: true });
-    const cos = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
-    say(`   sentence embeddings (mean pooling, normalised): cosine(1,2) ${cos(vecs[0], vecs[1]).toFixed(4)}${B > 2 ? `  cosine(1,3) ${cos(vecs[0], vecs[2]).toFixed(4)}  cosine(2,3) ${cos(vecs[1], vecs[2]).toFixed(4)}` : ''}`);
+    // the model's own sentence-transformers pooling when it has one, else mean pooling
+    const st = bert.sentence;
+    const vecs = await bert.embed(texts, st ? {} : { pooling: 'mean', normalize: true });
+    const dot = (a: Float32Array, b: Float32Array) => a.reduce((s, x, i) => s + x * b[i], 0);
+    const cos = (a: Float32Array, b: Float32Array) => dot(a, b) / Math.max(Math.sqrt(dot(a, a) * dot(b, b)), 1e-12);
+    const how = st ? `the model's pooling: ${st.pooling.join(' + ')}${st.normalize ? ', normalised' : ''}` : 'mean pooling, normalised';
+    say(`   sentence embeddings (${how}): cosine(1,2) ${cos(vecs[0], vecs[1]).toFixed(4)}${B > 2 ? `  cosine(1,3) ${cos(vecs[0], vecs[2]).toFixed(4)}  cosine(2,3) ${cos(vecs[1], vecs[2]).toFixed(4)}` : ''}`);
   }
 
   say(`\nTime: tokenize ${tTok.toFixed(2)} ms · forward with every intermediate ${tAll.toFixed(1)} ms · plain forward ${tPlain.toFixed(1)} ms (${bert.variant} build, ${bert.threads} thread${bert.threads === 1 ? "" : "s"})`);

@@ -9,29 +9,29 @@
 import { ModelError } from '../errors.js';
 import { normalizeInput, type EncodedInput } from '../engine/inputs.js';
 import { SerialQueue } from '../runtime/serial.js';
-import { Session, checkLoadOptions, type LoadOptions, type Residency } from '../engine/session.js';
+import { Session, checkLoadOptions, type LoadOptions as EngineLoadOptions, type Residency } from '../engine/session.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { BertFamily, type BertBuffers, type ForwardOptions, type ForwardOutput } from '../models/bert/family.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { openSource, type WeightSource } from '../weights/source.js';
 import { openWbin, type WbinFile } from '../weights/wbin.js';
+import { embedTexts, type EmbedOptions } from '../embedding/embed.js';
+import type { SentenceConfig } from '../sentence/config.js';
 
-export type { EmbedOptions };
-export type { ForwardOptions, ForwardOutput, LoadOptions, Residency };
+export type { EmbedOptions } from '../embedding/embed.js';
+export type { ForwardOptions, ForwardOutput, Residency };
+
+export interface LoadOptions extends EngineLoadOptions {
+  /** Node, a Hugging Face folder: keep its converted .wbin in the cache (true, or a cache folder) instead of converting it on every load. Hub repo ids are always cached. */
+  cache?: boolean | string;
+  /** Node, a hub repo id: branch, tag or commit (default main). */
+  revision?: string;
+}
 
 /** What every call takes besides its own options. */
 export interface CallOptions {
   /** Cancels the call: it rejects with AbortError, its reads in flight are aborted. */
   signal?: AbortSignal;
-}
-
-interface EmbedOptions extends CallOptions {
-  /** sentence-transformers' pooling: 'mean' over valid tokens (default), 'cls' (first token), 'pooler' (BertPooler output) */
-  pooling?: 'mean' | 'cls' | 'pooler';
-  /** L2-normalise each vector (default true) */
-  normalize?: boolean;
-  /** truncate inputs to this many tokens (default: the tokenizer's model max length, at most max_position_embeddings) */
-  maxLength?: number;
 }
 
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array | WeightSource;
@@ -56,6 +56,16 @@ export class Bert {
     return this.session;
   }
 
+  /** sentence-transformers settings the .wbin carries (pooling, prompts, ...): embed's defaults; undefined for a plain BERT. */
+  get sentence(): SentenceConfig | undefined {
+    return this.s.file.sentence;
+  }
+
+  /** Whether the checkpoint has BertPooler's weights (pooler output, pooling 'pooler'). */
+  get hasPooler(): boolean {
+    return this.s.hasGroup('pooler');
+  }
+
   /** The wasm build in use ('relaxed', 'simd', …). */
   get variant(): string {
     return this.s.kernels.variant;
@@ -73,13 +83,22 @@ export class Bert {
 
   static async load(source: ModelSource, options: LoadOptions = {}): Promise<Bert> {
     // options first: a typo fails before anything is opened
-    checkLoadOptions(options);
-    const src = await resolveSource(source);
+    // where the model comes from (cache, revision) is this class's; the rest is the engine's
+    if (typeof options !== 'object' || options === null) checkLoadOptions(options); // its error for a non-object
+    const { cache, revision, ...engine } = options;
+    try {
+      checkLoadOptions(engine);
+    } catch (e) {
+      // the engine lists its own options; these two are Bert's
+      if (e instanceof ModelError && /^unknown load option .*\)$/.test(e.message)) throw new ModelError(e.message.replace(/\)$/, ', cache, revision)'), { cause: e });
+      throw e;
+    }
+    const src = await resolveSource(source, { cache, revision, onProgress: engine.onProgress });
     let file: WbinFile;
     let tokenizer: BertTokenizer;
     try {
       file = await openWbin(src);
-      if (options.verify) await file.verify(undefined, options.onProgress);
+      if (engine.verify) await file.verify(undefined, engine.onProgress);
       tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
     } catch (e) {
       // nothing half-loaded stays open (Session.open does the same for everything after this)
@@ -87,7 +106,7 @@ export class Bert {
       throw e;
     }
     const family = new BertFamily(file.config);
-    const session = await Session.open(file, family, options);
+    const session = await Session.open(file, family, engine);
     return new Bert(file.config, tokenizer, session.residency, family, session);
   }
 
@@ -102,44 +121,9 @@ export class Bert {
     }, options.signal);
   }
 
+  /** Sentence embeddings: sentence-transformers' encode, with the model's own settings as defaults (src/embedding/). */
   async embed(texts: string | string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
-    const session = this.s;
-    const list = typeof texts === 'string' ? [texts] : texts;
-    if (!Array.isArray(list) || list.length === 0) throw new ModelError('embed: expected a non-empty array of strings');
-    const pooling = options.pooling ?? 'mean';
-    if (!['mean', 'cls', 'pooler'].includes(pooling)) throw new ModelError(`embed: pooling must be 'mean', 'cls' or 'pooler' (got ${JSON.stringify(pooling)})`);
-    if (pooling === 'pooler' && !session.hasGroup('pooler')) throw new ModelError('embed: this checkpoint has no pooler; use pooling "mean" or "cls"');
-    const maxLength = Math.min(options.maxLength ?? this.tokenizer.options.modelMaxLength ?? this.config.max_position_embeddings, this.config.max_position_embeddings);
-    const enc = this.tokenizer.encodeBatch(list, { padding: 'longest', truncation: 'longest_first', maxLength });
-    const res = await this.forward(enc, { signal: options.signal });
-    const H = this.config.hidden_size;
-    const L = enc.inputIds[0].length;
-    const vectors = list.map((_, b) => {
-      const v = new Float32Array(H);
-      if (pooling === 'pooler') v.set(res.pooler!.data.subarray(b * H, b * H + H));
-      else if (pooling === 'cls') v.set(res.lastHiddenState.data.subarray(b * L * H, b * L * H + H));
-      else {
-        // sum(h · mask) / clamp(sum(mask), 1e-9), as sentence-transformers' Pooling(mean)
-        const acc = new Float64Array(H);
-        let count = 0;
-        for (let t = 0; t < L; t++) {
-          if (enc.attentionMask[b][t] !== 1) continue;
-          count++;
-          const o = (b * L + t) * H;
-          for (let i = 0; i < H; i++) acc[i] += res.lastHiddenState.data[o + i];
-        }
-        for (let i = 0; i < H; i++) v[i] = acc[i] / Math.max(count, 1e-9);
-      }
-      if (options.normalize ?? true) {
-        // torch.nn.functional.normalize: v / max(‖v‖₂, 1e-12)
-        let ss = 0;
-        for (let i = 0; i < H; i++) ss += v[i] * v[i];
-        const norm = Math.max(Math.sqrt(ss), 1e-12);
-        for (let i = 0; i < H; i++) v[i] /= norm;
-      }
-      return v;
-    });
-    return vectors;
+    return embedTexts({ config: this.config, tokenizer: this.tokenizer, sentence: this.sentence, hasPooler: this.hasPooler, forward: (e, o) => this.forward(e, o) }, texts, options);
   }
 
   /**
@@ -162,9 +146,18 @@ export class Bert {
   }
 }
 
-async function resolveSource(source: ModelSource): Promise<WeightSource> {
+/** Node only, and hidden from bundlers (a computed specifier): folders and hub repo ids (src/weights/resolve.ts). */
+const RESOLVE_MODULE = '../weights/resolve.js';
+
+async function resolveSource(source: ModelSource, options: Pick<LoadOptions, 'cache' | 'revision' | 'onProgress'>): Promise<WeightSource> {
   if (typeof source === 'object' && source !== null && 'read' in source && typeof (source as WeightSource).read === 'function') {
     return source as WeightSource;
+  }
+  if (typeof source === 'string' && typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string' && !/^[a-z][\w+.-]+:/i.test(source)) {
+    const { resolveModel } = (await import(/* @vite-ignore */ RESOLVE_MODULE)) as typeof import('../weights/resolve.js');
+    const resolved = (await resolveModel(source, options)).source;
+    if (typeof resolved !== 'string') return resolved;
+    source = resolved;
   }
   return openSource(source as string | URL | ArrayBuffer | Uint8Array);
 }

@@ -13,5 +13,5 @@ export {
   type DecodeOptions,
   type TruncationStrategy,
 } from './tokenizer.js';
-export { parseTokenizerJson, parseTokenizerConfig } from './load.js';
+export { parseTokenizerJson, parseTokenizerConfig, tokenizerFromFiles, type TokenizerFiles } from './load.js';
 export { TokenizerError } from '../errors.js';

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join, dirname, basename } from 'node:path';
 import { TokenizerError } from '../errors.js';
 import { BertTokenizer } from './tokenizer.js';
-import { parseTokenizerConfig } from './load.js';
+import { tokenizerFromFiles, type TokenizerFiles } from './load.js';
 
 async function exists(p: string): Promise<boolean> {
   try {
@@ -22,9 +22,15 @@ async function read(p: string): Promise<string> {
   }
 }
 
+/** Reads a folder's tokenizer files (tokenizer.json, vocab.txt, tokenizer_config.json), those present. */
+export async function readTokenizerFiles(folder: string): Promise<TokenizerFiles> {
+  const get = async (f: string) => ((await exists(join(folder, f))) ? read(join(folder, f)) : undefined);
+  return { tokenizerJson: await get('tokenizer.json'), vocabTxt: await get('vocab.txt'), tokenizerConfig: await get('tokenizer_config.json') };
+}
+
 /**
- * A model folder (tokenizer.json preferred, else vocab.txt; tokenizer_config.json beside either is applied), a
- * tokenizer.json file, or a vocab.txt file.
+ * A model folder, a tokenizer.json file or a vocab.txt file (tokenizer_config.json beside it applied), through
+ * the one loader `wasmbert convert` and the hub use too (tokenizerFromFiles: HF's precedence).
  */
 export async function loadFromPath(path: string): Promise<BertTokenizer> {
   if (typeof path !== 'string' || path === '') throw new TokenizerError('tokenizer path must be a non-empty string');
@@ -34,30 +40,20 @@ export async function loadFromPath(path: string): Promise<BertTokenizer> {
   } catch {
     throw new TokenizerError(`${path}: no such file or folder (expected vocab.txt, tokenizer.json or a model folder)`);
   }
-  let file = path;
-  if (info.isDirectory()) {
-    const json = join(path, 'tokenizer.json'), txt = join(path, 'vocab.txt');
-    if (await exists(json)) file = json;
-    else if (await exists(txt)) file = txt;
-    else throw new TokenizerError(`${path}: folder has neither tokenizer.json nor vocab.txt`);
+  let files: TokenizerFiles;
+  let where = path;
+  if (info.isDirectory()) files = await readTokenizerFiles(path);
+  else {
+    where = dirname(path);
+    const cfgPath = join(where, 'tokenizer_config.json');
+    const tokenizerConfig = (await exists(cfgPath)) ? await read(cfgPath) : undefined;
+    files = basename(path).endsWith('.json') ? { tokenizerJson: await read(path), tokenizerConfig } : { vocabTxt: await read(path), tokenizerConfig };
   }
-  const cfgPath = join(dirname(file), 'tokenizer_config.json');
-  const config = (await exists(cfgPath)) ? await read(cfgPath) : undefined;
-  const text = await read(file);
-  const where = (err: unknown): never => {
-    if (err instanceof TokenizerError) throw new TokenizerError(`${file}: ${err.message}`, { cause: err });
-    throw err;
-  };
-  if (basename(file).endsWith('.json')) {
-    try {
-      return BertTokenizer.fromTokenizerJson(text, config);
-    } catch (err) {
-      return where(err);
-    }
-  }
+  const { vocab, options } = tokenizerFromFiles(files, where);
   try {
-    return BertTokenizer.fromVocab(text, config === undefined ? {} : parseTokenizerConfig(config, cfgPath));
+    return BertTokenizer.fromVocab(vocab, options);
   } catch (err) {
-    return where(err);
+    if (err instanceof TokenizerError) throw new TokenizerError(`${where}: ${err.message}`, { cause: err });
+    throw err;
   }
 }

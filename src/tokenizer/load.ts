@@ -142,3 +142,47 @@ export function parseTokenizerJson(json: string | object, config?: string | obje
   opts.additionalSpecialTokens = addedTexts.filter((t) => !named.has(t));
   return { vocab, options: opts };
 }
+
+/** The tokenizer files of a model folder, as text (undefined = absent). */
+export interface TokenizerFiles {
+  tokenizerJson?: string;
+  vocabTxt?: string;
+  tokenizerConfig?: string;
+}
+
+/**
+ * The one loader every path uses (BertTokenizer.fromFolder, `wasmbert convert`, the hub): Hugging Face's
+ * precedence — tokenizer.json when present (its added tokens kept, vocab.txt then ignored, as
+ * BertTokenizerFast.from_pretrained does), else vocab.txt; tokenizer_config.json's values over either.
+ * `where` prefixes messages (a folder path).
+ */
+export function tokenizerFromFiles(files: TokenizerFiles, where = ''): { vocab: string[]; options: TokenizerOptions; from: 'tokenizer.json' | 'vocab.txt' } {
+  const at = (f: string) => (where ? `${where}/${f}` : f);
+  const rethrow = (file: string, err: unknown): never => {
+    if (err instanceof TokenizerError) throw new TokenizerError(`${at(file)}: ${err.message.replace(/^(tokenizer\.json|tokenizer_config\.json): /, '')}`, { cause: err });
+    throw err;
+  };
+  let options: TokenizerOptions | undefined;
+  if (files.tokenizerConfig !== undefined) {
+    try {
+      options = parseTokenizerConfig(files.tokenizerConfig);
+    } catch (err) {
+      rethrow('tokenizer_config.json', err);
+    }
+  }
+  if (files.tokenizerJson !== undefined) {
+    try {
+      return { ...parseTokenizerJson(files.tokenizerJson, files.tokenizerConfig), from: 'tokenizer.json' };
+    } catch (err) {
+      return rethrow('tokenizer.json', err);
+    }
+  }
+  if (files.vocabTxt !== undefined) {
+    // transformers' load_vocab: one token per line, the line break stripped (\r\n too)
+    const vocab = files.vocabTxt.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
+    if (vocab[vocab.length - 1] === '') vocab.pop();
+    if (vocab.length === 0) throw new TokenizerError(`${at('vocab.txt')}: empty vocabulary`);
+    return { vocab, options: options ?? {}, from: 'vocab.txt' };
+  }
+  throw new TokenizerError(`${where || 'the folder'}: no vocab.txt and no tokenizer.json: the checkpoint has no vocabulary`);
+}

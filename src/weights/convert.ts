@@ -1,15 +1,19 @@
-// Hugging Face checkpoint folder → one .wbin. Reads config.json, vocab.txt or tokenizer.json,
-// tokenizer_config.json, and model.safetensors or its shards; accepts the name variants real checkpoints
+// Hugging Face checkpoint folder → one .wbin. Reads config.json, the tokenizer files (through the tokenizer's
+// own loader: tokenizer.json over vocab.txt, tokenizer_config.json), a sentence-transformers folder's settings
+// (kept in the header as "sentence"), and model.safetensors or its shards; accepts the name variants real checkpoints
 // use (`bert.` prefix of BertForPreTraining/BertForMaskedLM, TF-era LayerNorm.gamma/beta) and skips the
 // heads BertModel does not have (cls.*, classifier, ...), saying which. One tensor in memory at a time.
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { ModelError, WeightsError } from '../errors.js';
+import { ModelError, TokenizerError, WeightsError } from '../errors.js';
 import { parseBertConfig, type BertConfig } from '../models/bert/config.js';
 import { BERT } from '../models/bert/spec.js';
 import { canonicalName as specCanonicalName, groupTensorNames, layerOf } from '../models/spec.js';
 import { encodeF16 } from './f16.js';
 import { numel, openCheckpointTensors, readTensorF32 } from './safetensors.js';
+import { tokenizerFromFiles } from '../tokenizer/load.js';
+import { readTokenizerFiles } from '../tokenizer/load-node.js';
+import { readSentenceFolder } from '../sentence/read-node.js';
 import { canonicalTensors, writeWbin, type WbinDtype, type WbinTensorInput, type WbinTokenizer } from './wbin.js';
 
 export interface ConvertOptions {
@@ -70,82 +74,23 @@ export async function readCheckpointConfig(folder: string): Promise<{ config: Be
   }
 }
 
-/** A special token in tokenizer_config.json: a string or transformers' AddedToken dict {content: ...}. */
-function tokenString(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (isObj(v) && typeof v.content === 'string') return v.content;
-  return undefined;
-}
-
-/** Finds the BertNormalizer in tokenizer.json's normalizer (alone or inside a Sequence). */
-function bertNormalizer(n: unknown): Record<string, unknown> | undefined {
-  if (!isObj(n)) return undefined;
-  if (n.type === 'BertNormalizer') return n;
-  if (n.type === 'Sequence' && Array.isArray(n.normalizers)) for (const x of n.normalizers) if (bertNormalizer(x)) return bertNormalizer(x);
-  return undefined;
-}
-
 /**
- * The vocabulary (vocab.txt, else tokenizer.json's WordPiece vocab) and tokenizer options with camelCase
- * keys. tokenizer_config.json wins over tokenizer.json's normalizer, as in transformers' BertTokenizerFast.
+ * The vocabulary and tokenizer options of a checkpoint folder, through the tokenizer's own loader
+ * (tokenizerFromFiles: HF's precedence, added tokens kept), so a .wbin's tokenizer is fromFolder's.
  */
-export async function readCheckpointTokenizer(folder: string): Promise<WbinTokenizer> {
-  const tcPath = join(folder, 'tokenizer_config.json');
-  const tjPath = join(folder, 'tokenizer.json');
-  const tcRaw = await readJson(tcPath, false);
-  const tc = tcRaw ?? {};
-  const tj = await readJson(tjPath, false);
-  let vocab: string[] | undefined;
+export async function readCheckpointTokenizer(folder: string, info: (message: string) => void = () => {}): Promise<WbinTokenizer> {
   try {
-    const text = await readFile(join(folder, 'vocab.txt'), 'utf8');
-    // transformers' load_vocab: one token per line, the line break stripped (universal newlines: \r\n too)
-    vocab = text.split('\n').map((l) => (l.endsWith('\r') ? l.slice(0, -1) : l));
-    if (vocab[vocab.length - 1] === '') vocab.pop();
-    if (vocab.length === 0) throw new WeightsError('empty vocabulary', { file: join(folder, 'vocab.txt') });
+    const files = await readTokenizerFiles(folder);
+    const { vocab, options, from } = tokenizerFromFiles(files, folder);
+    const added = options.additionalSpecialTokens?.length ?? 0;
+    info(`tokenizer from ${from}${from === 'tokenizer.json' && files.vocabTxt !== undefined ? ' (vocab.txt beside it is not used, as in transformers)' : ''}${files.tokenizerConfig !== undefined ? ' + tokenizer_config.json' : ''}${added ? `, ${added} added token(s)` : ''}`);
+    // null and absent both mean HF's default (stripAccents): the header keeps only what was set
+    return { vocab, options: Object.fromEntries(Object.entries(options).filter(([, v]) => v !== null && v !== undefined)) };
   } catch (err) {
-    if (err instanceof WeightsError) throw err;
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new WeightsError(`cannot read: ${(err as Error).message}`, { file: join(folder, 'vocab.txt'), cause: err });
+    // a conversion's failures are WeightsErrors, whatever file they come from
+    if (err instanceof TokenizerError) throw new WeightsError(err.message.startsWith(folder) ? err.message.slice(folder.length).replace(/^[/:]\s*/, '') : err.message, { file: err.message.startsWith(folder) ? folder : undefined, cause: err });
+    throw err;
   }
-  const model = tj && isObj(tj.model) ? tj.model : undefined;
-  if (!vocab) {
-    if (!tj) throw new WeightsError('no vocab.txt and no tokenizer.json: the checkpoint has no vocabulary', { file: folder });
-    if (!model || model.type !== 'WordPiece' || !isObj(model.vocab)) {
-      throw new WeightsError(`model ${JSON.stringify(model?.type)} is not a WordPiece vocabulary (BERT's)`, { file: tjPath });
-    }
-    const entries = Object.entries(model.vocab);
-    vocab = new Array<string>(entries.length);
-    for (const [tok, id] of entries) {
-      if (!Number.isInteger(id) || (id as number) < 0 || (id as number) >= entries.length || vocab[id as number] !== undefined) {
-        throw new WeightsError(`vocab id ${JSON.stringify(id)} of ${JSON.stringify(tok)} is not a unique id in [0, ${entries.length})`, { file: tjPath });
-      }
-      vocab[id as number] = tok;
-    }
-  }
-  // BertTokenizerFast.__init__ rebuilds the normalizer from tokenizer_config.json's values — with ITS defaults
-  // (do_lower_case true, strip_accents null, tokenize_chinese_chars true) for keys the file leaves out — so
-  // when that file exists, tokenizer.json's normalizer settings do not count at all.
-  const norm = tj && tcRaw === undefined ? bertNormalizer(tj.normalizer) : undefined;
-  const options: Record<string, unknown> = {};
-  const bool = (a: unknown, b: unknown, dflt: boolean) => (typeof a === 'boolean' ? a : typeof b === 'boolean' ? b : dflt);
-  options.doLowerCase = bool(tc.do_lower_case, norm?.lowercase, true);
-  // null (or absent) means "strip accents when lowercasing", as in HF: left out of the options then
-  const strip = typeof tc.strip_accents === 'boolean' ? tc.strip_accents : typeof norm?.strip_accents === 'boolean' ? norm.strip_accents : undefined;
-  if (strip !== undefined) options.stripAccents = strip;
-  options.tokenizeChineseChars = bool(tc.tokenize_chinese_chars, norm?.handle_chinese_chars, true);
-  const unkFromModel = typeof model?.unk_token === 'string' ? model.unk_token : undefined;
-  const specials: [string, string, string | undefined][] = [
-    ['unkToken', 'unk_token', unkFromModel], ['clsToken', 'cls_token', undefined], ['sepToken', 'sep_token', undefined],
-    ['padToken', 'pad_token', undefined], ['maskToken', 'mask_token', undefined],
-  ];
-  for (const [key, hf, alt] of specials) {
-    const v = tokenString(tc[hf]) ?? alt;
-    if (v !== undefined) options[key] = v;
-  }
-  // transformers writes int(1e30) for "no limit": only a real limit is kept
-  if (typeof tc.model_max_length === 'number' && Number.isInteger(tc.model_max_length) && tc.model_max_length > 0 && tc.model_max_length < 1e12) {
-    options.modelMaxLength = tc.model_max_length;
-  }
-  return { vocab, options };
 }
 
 /** A checkpoint tensor name → the canonical BertModel name (BERT's spec's renames: `bert.` prefix, LayerNorm gamma/beta). */
@@ -159,12 +104,18 @@ export async function convertCheckpoint(folder: string, outWbin: string, opts: C
   if (dtype !== 'f32' && dtype !== 'f16') throw new WeightsError(`--dtype must be f32 or f16 (got ${JSON.stringify(dtype)})`);
   const warn = opts.onWarning ?? ((m: string) => console.warn(`wasmbert: ${m}`));
   const info = opts.onInfo ?? (() => {});
-  const { config, raw } = await readCheckpointConfig(folder);
-  const tokenizer = await readCheckpointTokenizer(folder);
+  // a sentence-transformers folder: its settings ride in the header; the BERT may sit in a module's subfolder
+  const st = await readSentenceFolder(folder);
+  const { config, raw } = await readCheckpointConfig(st.transformerDir);
+  const tokenizer = await readCheckpointTokenizer(st.transformerDir, info);
+  if (st.sentence) {
+    const p = st.sentence;
+    info(`sentence-transformers settings kept in the header: pooling ${p.pooling.join(' + ')}${p.includePrompt ? '' : ' (prompt excluded)'}${p.normalize ? ', Normalize' : ''}${p.maxSeqLength ? `, max_seq_length ${p.maxSeqLength}` : ''}${p.doLowerCase ? ', do_lower_case' : ''}${Object.keys(p.prompts).length ? `, prompts ${Object.keys(p.prompts).join(', ')}` : ''}`);
+  }
   if (tokenizer.vocab.length > config.vocab_size) {
     throw new WeightsError(`the vocabulary has ${tokenizer.vocab.length} tokens but config.json's vocab_size is ${config.vocab_size}`, { file: folder });
   }
-  const ckpt = await openCheckpointTensors(folder);
+  const ckpt = await openCheckpointTensors(st.transformerDir);
   try {
     const expectedAll = canonicalTensors(config, true);
     const expected = new Map(expectedAll.map((e) => [e.name, e]));
@@ -245,7 +196,7 @@ export async function convertCheckpoint(folder: string, outWbin: string, opts: C
       ...(typeof raw.synthetic === 'string' ? { synthetic: raw.synthetic } : {}),
       ...(Array.isArray(raw.architectures) ? { architectures: raw.architectures } : {}),
     };
-    const { bytes } = await writeWbin(outWbin, { config, tokenizer, tensors: inputs, metadata }, { onProgress: opts.onProgress });
+    const { bytes } = await writeWbin(outWbin, { config, tokenizer, tensors: inputs, metadata, sentence: st.sentence }, { onProgress: opts.onProgress });
     return { out: outWbin, bytes, dtype, tensors: inputs.length, hasPooler, skipped, renamed, warnings };
   } finally {
     await ckpt.close();

@@ -2,9 +2,15 @@
 // `<base>/<repo>/resolve/<revision>/<file>`) into the cache, then converted to .wbin. Downloads resume
 // (`<file>.part` + a Range request); every file is checked against the hash the hub publishes: the
 // X-Linked-Etag / ETag of LFS files is their sha256, that of small files their git blob sha1.
+//
+// Converted once: the revision folder keeps a manifest (.wasmbert.json) of each file's verified hash, size
+// and mtime and of the .wbin's key (the revision's commit from X-Repo-Commit, else the files' hashes). A
+// second pull of an unchanged revision only asks the hub for the hashes (HEAD requests): no file is
+// hashed again and nothing is converted again. With the hub out of reach, the last .wbin of that revision
+// is used, and says so; with HF_HUB_OFFLINE=1 the hub is not asked at all.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { WeightsError } from '../errors.js';
 import { hubCacheDir } from './cache.js';
@@ -30,7 +36,18 @@ export interface PullResult {
   folder: string;
   wbin: string;
   files: string[];
-  report: ConvertReport;
+  /** undefined when the .wbin of this revision was already converted (or the hub was out of reach) */
+  report: ConvertReport | undefined;
+  /** the revision's commit when the hub said it (X-Repo-Commit), else the revision asked for */
+  revision: string;
+}
+
+/** A hub repo id: `name` or `org/name`. */
+export const REPO_ID = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/;
+
+interface Manifest {
+  files: Record<string, { hash: string; size: number; mtimeMs: number }>;
+  wbin: Record<string, { file: string; key: string; commit?: string }>;
 }
 
 interface Remote {
@@ -55,7 +72,7 @@ async function fileHash(path: string, kind: 'sha256' | 'git-sha1'): Promise<stri
 }
 
 export async function pull(repo: string, opts: PullOptions = {}): Promise<PullResult> {
-  if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(repo) || repo.includes('..')) {
+  if (!REPO_ID.test(repo) || repo.includes('..')) {
     throw new WeightsError(`${JSON.stringify(repo)} is not a repo id (like bert-base-uncased or sentence-transformers/all-MiniLM-L6-v2)`);
   }
   const revision = opts.revision ?? 'main';
@@ -69,6 +86,26 @@ export async function pull(repo: string, opts: PullOptions = {}): Promise<PullRe
   const folder = join(opts.cacheDir ?? hubCacheDir(), 'hub', repo.replace('/', '--'), revision.replace(/\//g, '--'));
   await mkdir(folder, { recursive: true });
   const urlOf = (file: string) => `${base}/${repo}/resolve/${encodeURIComponent(revision)}/${file}`;
+  const manifestPath = join(folder, '.wasmbert.json');
+  const manifest: Manifest = await readFile(manifestPath, 'utf8').then(
+    (t) => {
+      const m = JSON.parse(t) as Manifest;
+      return m && typeof m.files === 'object' && typeof m.wbin === 'object' ? m : { files: {}, wbin: {} };
+    },
+    () => ({ files: {}, wbin: {} }),
+  );
+  const saveManifest = async () => {
+    const tmp = `${manifestPath}.tmp-${process.pid}`;
+    await writeFile(tmp, JSON.stringify(manifest, null, 1));
+    await rename(tmp, manifestPath);
+  };
+  let commit: string | undefined;
+  if (process.env.HF_HUB_OFFLINE === '1' || process.env.HF_HUB_OFFLINE === 'true') {
+    // Hugging Face's switch for "never ask the hub": the cache or nothing
+    const last = manifest.wbin[opts.dtype ?? 'f32'];
+    if (last && existsSync(join(folder, last.file))) return { folder, wbin: join(folder, last.file), files: [], report: undefined, revision: last.commit ?? revision };
+    throw new WeightsError(`HF_HUB_OFFLINE is set and ${repo}@${revision} (${opts.dtype ?? 'f32'}) is not in the cache`, { file: folder });
+  }
 
   /** HEAD without following redirects: the hub puts an LFS file's sha256 and size on the redirect. */
   async function probe(file: string): Promise<Remote | undefined> {
@@ -80,6 +117,7 @@ export async function pull(repo: string, opts: PullOptions = {}): Promise<PullRe
       throw new WeightsError(`cannot reach the hub: ${(err as Error).message}`, { file: url, cause: err });
     }
     if (res.status === 404) return undefined;
+    commit ??= res.headers.get('x-repo-commit') ?? undefined;
     if (res.status === 401 || res.status === 403) throw new WeightsError(`HTTP ${res.status}: gated or private (set HF_TOKEN)`, { file: url });
     if (!(res.status >= 200 && res.status < 400)) throw new WeightsError(`HTTP ${res.status} ${res.statusText}`, { file: url });
     const linked = res.headers.get('x-linked-etag');
@@ -91,8 +129,13 @@ export async function pull(repo: string, opts: PullOptions = {}): Promise<PullRe
     const dest = join(folder, file);
     const part = `${dest}.part`;
     const check = async (path: string) => !remote.hash || (await fileHash(path, remote.hash.kind)) === remote.hash.hex;
-    if (existsSync(dest) && (remote.size === undefined || (await stat(dest)).size === remote.size) && (await check(dest))) {
+    const known = manifest.files[file];
+    const here = existsSync(dest) ? await stat(dest) : undefined;
+    // verified before, untouched since, and the hub still publishes the same hash: no need to hash it again
+    if (here && remote.hash && known && known.hash === remote.hash.hex && known.size === here.size && known.mtimeMs === here.mtimeMs) return;
+    if (here && (remote.size === undefined || here.size === remote.size) && (await check(dest))) {
       info(`${file}: already here`);
+      if (remote.hash) manifest.files[file] = { hash: remote.hash.hex, size: here.size, mtimeMs: here.mtimeMs };
       return;
     }
     if (!remote.hash) info(`${file}: the server published no sha256 for it: not verified`);
@@ -160,11 +203,29 @@ export async function pull(repo: string, opts: PullOptions = {}): Promise<PullRe
       throw new WeightsError(`${remote.hash!.kind} mismatch: the downloaded bytes do not hash to ${remote.hash!.hex} (deleted; run pull again)`, { file: remote.url });
     }
     await rename(part, dest);
+    if (remote.hash) {
+      const s = await stat(dest);
+      manifest.files[file] = { hash: remote.hash.hex, size: s.size, mtimeMs: s.mtimeMs };
+    }
   }
 
   const files: string[] = [];
+  const hashes: string[] = [];
+  const dtype = opts.dtype ?? 'f32';
   const get = async (file: string, required: boolean) => {
-    const remote = await probe(file);
+    let remote: Remote | undefined;
+    try {
+      remote = await probe(file);
+    } catch (err) {
+      // the hub out of reach (not an HTTP error): the last conversion of this revision, if there is one
+      const last = manifest.wbin[dtype];
+      if (file === 'config.json' && last && err instanceof WeightsError && /cannot reach the hub/.test(err.message) && existsSync(join(folder, last.file))) {
+        info(`${err.message}: using the cached ${repo}@${last.commit ?? revision}`);
+        throw new Offline(join(folder, last.file), last.commit);
+      }
+      throw err;
+    }
+    hashes.push(`${file}:${remote?.hash?.hex ?? remote?.size ?? '-'}`);
     if (!remote) {
       if (required) throw new WeightsError(`not found (HTTP 404): is ${repo}@${revision} a BERT repo with this file?`, { file: urlOf(file) });
       return false;
@@ -173,8 +234,26 @@ export async function pull(repo: string, opts: PullOptions = {}): Promise<PullRe
     files.push(file);
     return true;
   };
-  await get('config.json', true);
+  try {
+    await get('config.json', true);
+  } catch (err) {
+    if (err instanceof Offline) return { folder, wbin: err.wbin, files: [], report: undefined, revision: err.commit ?? revision };
+    throw err;
+  }
   await get('tokenizer_config.json', false);
+  // sentence-transformers' settings (src/sentence/): the pooling, normalisation, max_seq_length and prompts
+  if (await get('modules.json', false)) {
+    const { parseModules } = await import('../sentence/config.js');
+    const modules = parseModules(await readFile(join(folder, 'modules.json'), 'utf8'), join(folder, 'modules.json'));
+    const pooling = modules.find((m) => m.type === 'Pooling')?.path ?? '1_Pooling';
+    const transformer = modules.find((m) => m.type === 'Transformer')?.path ?? '';
+    if (transformer) throw new WeightsError(`the Transformer module sits in ${JSON.stringify(transformer)}: pull supports sentence-transformers repos whose BERT is at the top level`, { file: urlOf('modules.json') });
+    if (!/^[\w.-]+$/.test(pooling)) throw new WeightsError(`Pooling module path ${JSON.stringify(pooling)} is not a plain folder name`, { file: urlOf('modules.json') });
+    await mkdir(join(folder, pooling), { recursive: true });
+    await get(`${pooling}/config.json`, false);
+  }
+  await get('sentence_bert_config.json', false);
+  await get('config_sentence_transformers.json', false);
   const hasVocab = await get('vocab.txt', false);
   const hasTokJson = await get('tokenizer.json', false);
   if (!hasVocab && !hasTokJson) throw new WeightsError(`${repo}@${revision} has neither vocab.txt nor tokenizer.json`, { file: urlOf('vocab.txt') });
@@ -190,8 +269,25 @@ export async function pull(repo: string, opts: PullOptions = {}): Promise<PullRe
       await get(s, true);
     }
   }
-  const dtype = opts.dtype ?? 'f32';
   const wbin = join(folder, `model.${dtype}.wbin`);
+  const key = commit ?? createHash('sha256').update(hashes.join('\n')).digest('hex');
+  const last = manifest.wbin[dtype];
+  if (last && last.key === key && existsSync(wbin)) {
+    await saveManifest();
+    return { folder, wbin, files, report: undefined, revision: commit ?? revision };
+  }
   const report = await convertCheckpoint(folder, wbin, { dtype, onInfo: info });
-  return { folder, wbin, files, report };
+  manifest.wbin[dtype] = { file: `model.${dtype}.wbin`, key, ...(commit ? { commit } : {}) };
+  await saveManifest();
+  return { folder, wbin, files, report, revision: commit ?? revision };
+}
+
+/** Thrown inside pull when the hub cannot be reached but a converted .wbin of the revision is here. */
+class Offline extends Error {
+  constructor(
+    readonly wbin: string,
+    readonly commit: string | undefined,
+  ) {
+    super('offline');
+  }
 }

@@ -12,6 +12,7 @@ import { locate, specTensors, tensorCount as specTensorCount, type Sizes } from 
 import { decodeF16Bytes } from './f16.js';
 import { sha256, toHex } from './sha256.js';
 import type { WeightSource } from './source.js';
+import { checkSentenceConfig, type SentenceConfig } from '../sentence/config.js';
 
 export const WBIN_MAGIC = new Uint8Array([0x57, 0x42, 0x49, 0x4e, 0x0d, 0x0a, 0x1a, 0x0a]); // "WBIN\r\n\x1a\n"
 /** The version writeWbin writes. Readers read every version in WBIN_READS. */
@@ -70,6 +71,8 @@ export class WbinFile {
   readonly hasPooler: boolean;
   readonly groups: TensorGroup[];
   private readonly byName: Map<string, TensorEntry>;
+  /** the optional header field "sentence": sentence-transformers settings (src/sentence/config.ts) */
+  sentence: SentenceConfig | undefined;
 
   constructor(
     readonly source: WeightSource,
@@ -309,7 +312,9 @@ export async function openWbin(source: WeightSource): Promise<WbinFile> {
     tensors.push({ name, dtype: dtype as WbinDtype, shape: shape as number[], offset: dataOffset + (offset as number), byteLength: bytes, checksum: raw.sha256 as string });
   }
   const metadata = isObj(header.metadata) ? header.metadata : {};
-  return new WbinFile(source, version, config, { vocab: vocab as string[], options: tok.options as Record<string, unknown> }, tensors, metadata, dataOffset, size);
+  const wbin = new WbinFile(source, version, config, { vocab: vocab as string[], options: tok.options as Record<string, unknown> }, tensors, metadata, dataOffset, size);
+  if (header.sentence !== undefined) wbin.sentence = checkSentenceConfig(header.sentence, file);
+  return wbin;
 }
 
 // ------------------------------------------------------------------------------------------- writer
@@ -328,6 +333,8 @@ export interface WbinWriteSpec {
   /** any order: written in forward order */
   tensors: WbinTensorInput[];
   metadata?: Record<string, unknown>;
+  /** sentence-transformers settings, written as the optional header field "sentence" */
+  sentence?: SentenceConfig;
 }
 
 /**
@@ -360,7 +367,7 @@ export function stampHeaderChecksum(file: Uint8Array): Uint8Array {
 /** The preamble + header bytes for a table (offsets relative to the data section), version WBIN_VERSION. */
 async function headerBytes(spec: WbinWriteSpec, table: object[], dataLength: number): Promise<{ bytes: Uint8Array; dataOffset: number }> {
   const json = new TextEncoder().encode(
-    JSON.stringify({ format: 'wasmbert-wbin', version: WBIN_VERSION, config: spec.config, tokenizer: spec.tokenizer, tensors: table, metadata: spec.metadata ?? {} }),
+    JSON.stringify({ format: 'wasmbert-wbin', version: WBIN_VERSION, config: spec.config, tokenizer: spec.tokenizer, tensors: table, metadata: spec.metadata ?? {}, ...(spec.sentence ? { sentence: spec.sentence } : {}) }),
   );
   const at = preambleBytes(WBIN_VERSION);
   const dataOffset = align(at + json.length);
