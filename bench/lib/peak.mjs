@@ -26,3 +26,31 @@ export function measurePeak(e, arena, probe, quick = false) {
   }
   return (iters * flopsPerIter) / (best * 1e6);
 }
+
+/**
+ * The integer dot peak, GOP/s (multiplies and adds counted separately): probe 0 = peak_dot_i16x8
+ * (i32x4.dot_i16x8_s + add, the qd16 GEMM's ceiling), 1 = peak_dot_i8x16 (relaxed 8-bit dot on relaxed
+ * builds, the qd8 GEMM's ceiling). null when the build has no such probe.
+ */
+export function measureDotPeak(e, arena, probe, quick = false) {
+  if (typeof e.peak_dot_ops !== 'function') return null;
+  const operands = arena.alloc(32);
+  new Int32Array(arena.memory.buffer, operands, 8).fill(0x01010101);
+  const fn = probe === 0 ? e.peak_dot_i16x8 : e.peak_dot_i8x16;
+  const opsPerIter = e.peak_dot_ops(probe);
+  for (let i = 0; i < 300; i++) fn(1000, operands);
+  let iters = 1 << 16;
+  for (;;) {
+    const t = performance.now();
+    fn(iters, operands);
+    if (performance.now() - t > (quick ? 5 : 20) || iters > 1 << 28) break;
+    iters *= 2;
+  }
+  let best = Infinity;
+  for (let r = 0; r < (quick ? 3 : 15); r++) {
+    const t = performance.now();
+    fn(iters, operands);
+    best = Math.min(best, performance.now() - t);
+  }
+  return (iters * opsPerIter) / (best * 1e6);
+}
