@@ -23,11 +23,9 @@ export const OUT_DIR = join(root, 'assembly', 'gemm', 'generated');
  * chain, then adds the chain into a running total. A length-k dot product then carries rounding error
  * ≈ (KC + k/KC)·u instead of k·u (k = 3072: 152 vs 3072 worst case; ~√ of that typically). The totals
  * are touched once per KC steps, so the engine keeps them in stack slots, off the hot loop's registers.
- * Multiple of UNROLL. test/reference/gemm.ts mirrors it for the error bound.
+ * test/reference/gemm.ts mirrors it for the error bound.
  */
 export const KC = 128;
-/** k-steps per trip of the packed GEMM's inner loop (immediate load offsets, one pointer bump per trip). */
-const UNROLL = 1;
 
 /** ISAs: how one a·b + c is written. relaxed_madd fuses where the CPU has FMA (one rounding). */
 const ISAS = {
@@ -42,10 +40,11 @@ const ISAS = {
 };
 
 /**
- * The tiles each ISA gets. Register budget (x64 has 16 xmm, V8 reserves one as scratch):
- *   relaxed_fma 6x8: 12 accumulators + 2 B vectors + 1 A splat = 15
- *   simd128     4x8:  8 accumulators + 2 B + 1 A + 1 product temp = 12 (6x8 would need 16 and spills)
- * Smaller MR tiles take the m % MR remainder rows at full speed per row.
+ * The tiles each ISA gets: 4x8 and its 1..3-row remainders on both. Register budget (x64 has 16 xmm, V8
+ * allocates 15): TurboFan schedules a k-step's loads ahead of its arithmetic, so a tile needs its
+ * accumulators AND one step's loads live at once: 4x8 = 8 accumulators + 2 B vectors + 4 A splats = 14
+ * (+1 product temp for simd128's mul+add); 6x8 (12 + 2 + 6) spills and measured 2x slower
+ * (assembly/gemm/gemm.ts, MR). Smaller MR tiles take the m % 4 remainder rows at full speed per row.
  */
 const GEMM_TILES = { relaxed_fma: [1, 2, 3, 4], simd128: [1, 2, 3, 4] };
 /** A·Bᵀ tiles (rows of A × rows of B): 2x4 = 8 accumulators + 6 loads per step, all live at once. */
@@ -84,12 +83,6 @@ function packedGemmTile(mr, isaName) {
     }
   };
   L.push(`    let b0: v128, b1: v128, va: v128;`);
-  L.push(`    while (q >= ${UNROLL}) {`);
-  for (const u of range(UNROLL)) step('      ', u);
-  L.push(`      ${R.map((i) => `a${i} += ${4 * UNROLL};`).join(' ')}`);
-  L.push(`      wp += ${32 * UNROLL};`);
-  L.push(`      q -= ${UNROLL};`);
-  L.push(`    }`);
   L.push(`    while (q > 0) {`);
   step('      ', 0);
   L.push(`      ${R.map((i) => `a${i} += 4;`).join(' ')}`);
