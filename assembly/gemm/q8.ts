@@ -21,7 +21,18 @@
 // sdot, the scalar fallback) gives the same int32. That is why A is the uint7 operand and W the signed
 // one, and why the packer clamps A to [0, 127] rather than [0, 255]. Three µops per 16 MACs is the same
 // multiply-port cost as dot_i16x8_s (one pmaddwd per 8 MACs): without a native 8-bit dot, qd8 buys no
-// speed over qd16; with one (vpdpbusd, sdot) it is up to 2×.
+// speed over qd16; with one (vpdpbusd, sdot) it is up to 2×. Deno 2.9 (V8 15.0) on the same CPU measures
+// the relaxed dot at twice dot16's rate (peak probe 149 vs 75 GOP/s; qd8 GEMM 2.0× qd16 at 16×768×768):
+// that is the vpdpbusd lowering (its release build prints no disassembly to show it).
+// Node 20's Liftoff (first tier) computes relaxed_dot_i8x16_i7x16_add_s as TWICE the dot product (probe:
+// 996 for 498; TurboFan, Deno and Bun: 498), so qd8 results on Node 20 depend on tier-up timing: never
+// run qd8 there (test/kernels-q8.test.ts checks the engine first).
+//
+// Measured and dropped: 13-bit activations through the relaxed dot, stored as u = q + 4096 = 128·hi + lo
+// (hi, lo ∈ [0, 127]: deterministic) with two dots per product, gives qd16's bits exactly, but ran 1.05×
+// qd16 on Deno 2.9 (V8 lowers the dot to vpdpbusd here: 149 GOP/s against dot16's ~75) and 0.3–0.4× on
+// Node 20 (three µops per dot): two vpdpbusd per 16 MACs load the multiply ports as much as two pmaddwd
+// per 16 MACs do. Only 8-bit activations (qd8) get the 2× of a native 8-bit dot, and they are too coarse.
 //
 // Weight panels (8 columns, gemm_qc8w_pack_size bytes for all; header: assembly/gemm/q8_epilogue.ts):
 //   c2 (qd16): per k pair P: 16 bytes, column j's W[j, 2P], W[j, 2P+1] at 2j, 2j+1
