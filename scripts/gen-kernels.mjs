@@ -255,9 +255,10 @@ const Q_KINDS = {
     aBytesPerKp: 3, // A data bytes = kp << 3 (kp/2 pairs × 16 bytes)
     zeroPoint: false,
     step(L, R) {
-      L.push(`    const wv = v128.load(wp);`);
-      L.push(`    const b0 = i16x8.extend_low_i8x16_s(wv);`);
-      L.push(`    const b1 = i16x8.extend_high_i8x16_s(wv);`);
+      // sign-extending loads (pmovsxbw from memory: a load and one shuffle µop each) instead of a load
+      // and two extends (V8 builds extend_high from an unpack and a shift: two ALU µops)
+      L.push(`    const b0 = v128.load8x8_s(wp);`);
+      L.push(`    const b1 = v128.load8x8_s(wp, 8);`);
       for (const i of R) {
         L.push(`    const va${i} = v128.load32_splat(ap${i ? `, ${4 * i}` : ''});`);
         L.push(`    t${i}x0 = i32x4.add(t${i}x0, i32x4.dot_i16x8_s(b0, va${i}));`);

@@ -12,9 +12,8 @@ export function gemm_qd16_f32_qc8w_1x8c2__simd128_dot16(nr: i32, kp: i32, a: usi
   let wp = w + Q8_W_HEADER;
   const end = ap + (<usize>kp << 3);
   while (ap < end) {
-    const wv = v128.load(wp);
-    const b0 = i16x8.extend_low_i8x16_s(wv);
-    const b1 = i16x8.extend_high_i8x16_s(wv);
+    const b0 = v128.load8x8_s(wp);
+    const b1 = v128.load8x8_s(wp, 8);
     const va0 = v128.load32_splat(ap);
     t0x0 = i32x4.add(t0x0, i32x4.dot_i16x8_s(b0, va0));
     t0x1 = i32x4.add(t0x1, i32x4.dot_i16x8_s(b1, va0));
@@ -34,9 +33,8 @@ export function gemm_qd16_f32_qc8w_2x8c2__simd128_dot16(nr: i32, kp: i32, a: usi
   let wp = w + Q8_W_HEADER;
   const end = ap + (<usize>kp << 3);
   while (ap < end) {
-    const wv = v128.load(wp);
-    const b0 = i16x8.extend_low_i8x16_s(wv);
-    const b1 = i16x8.extend_high_i8x16_s(wv);
+    const b0 = v128.load8x8_s(wp);
+    const b1 = v128.load8x8_s(wp, 8);
     const va0 = v128.load32_splat(ap);
     t0x0 = i32x4.add(t0x0, i32x4.dot_i16x8_s(b0, va0));
     t0x1 = i32x4.add(t0x1, i32x4.dot_i16x8_s(b1, va0));
@@ -61,9 +59,8 @@ export function gemm_qd16_f32_qc8w_3x8c2__simd128_dot16(nr: i32, kp: i32, a: usi
   let wp = w + Q8_W_HEADER;
   const end = ap + (<usize>kp << 3);
   while (ap < end) {
-    const wv = v128.load(wp);
-    const b0 = i16x8.extend_low_i8x16_s(wv);
-    const b1 = i16x8.extend_high_i8x16_s(wv);
+    const b0 = v128.load8x8_s(wp);
+    const b1 = v128.load8x8_s(wp, 8);
     const va0 = v128.load32_splat(ap);
     t0x0 = i32x4.add(t0x0, i32x4.dot_i16x8_s(b0, va0));
     t0x1 = i32x4.add(t0x1, i32x4.dot_i16x8_s(b1, va0));
@@ -93,9 +90,8 @@ export function gemm_qd16_f32_qc8w_4x8c2__simd128_dot16(nr: i32, kp: i32, a: usi
   let wp = w + Q8_W_HEADER;
   const end = ap + (<usize>kp << 3);
   while (ap < end) {
-    const wv = v128.load(wp);
-    const b0 = i16x8.extend_low_i8x16_s(wv);
-    const b1 = i16x8.extend_high_i8x16_s(wv);
+    const b0 = v128.load8x8_s(wp);
+    const b1 = v128.load8x8_s(wp, 8);
     const va0 = v128.load32_splat(ap);
     t0x0 = i32x4.add(t0x0, i32x4.dot_i16x8_s(b0, va0));
     t0x1 = i32x4.add(t0x1, i32x4.dot_i16x8_s(b1, va0));
