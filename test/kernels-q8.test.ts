@@ -17,6 +17,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadKernels, type Kernels } from '../src/runtime/wasm.js';
 import { Arena } from '../src/runtime/arena.js';
+import { relaxedDotIsRight } from '../src/runtime/features.js';
 import { quantizeRowsInt8 } from '../src/weights/quantize.js';
 import { gemmQ8Ref, quantizeRow, type QFormat } from './reference/gemm_q8.js';
 import { activation64, U32, type Activation } from './reference/gemm.js';
@@ -65,32 +66,6 @@ const EPILOGUES = [
 ] as const;
 
 const SENTINEL = 1234.5;
-
-/**
- * Whether this engine's first-tier compiler computes i32x4.relaxed_dot_i8x16_i7x16_add_s right. Node 20
- * (V8 11.3) does not: its Liftoff returns twice the dot product (measured: a = (100, −50, 20, −127),
- * b = (127, 0, 63, 106) gives 996 instead of 498; TurboFan gives 498, Node 22+/Deno/Bun give 498 in every
- * tier). A function's first calls run in Liftoff, so qd8 results there depend on tier-up timing.
- */
-async function relaxedDotIsRight(): Promise<boolean> {
-  // (func (param i32) (result i32) i32x4.extract_lane 0 (relaxed_dot (v128.const a) (v128.const b) (i32x4.splat 0)))
-  const a = [100, -50, 20, -127, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0].map((v) => v & 255);
-  const b = [127, 0, 63, 106, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  const body = [0xfd, 12, ...a, 0xfd, 12, ...b, 0x41, 0, 0xfd, 17, 0xfd, 0x93, 0x02, 0xfd, 27, 0, 0x0b];
-  const bytes = new Uint8Array([
-    0, 0x61, 0x73, 0x6d, 1, 0, 0, 0,
-    1, 5, 1, 0x60, 0, 1, 0x7f, // type: () -> i32
-    3, 2, 1, 0,
-    7, 5, 1, 1, 0x66, 0, 0, // export "f"
-    10, body.length + 3, 1, body.length + 1, 0, ...body,
-  ]);
-  try {
-    const { instance } = await WebAssembly.instantiate(bytes);
-    return (instance.exports.f as () => number)() === 498;
-  } catch {
-    return false;
-  }
-}
 
 interface Case {
   m: number; n: number; k: number; lda: number; ldc: number;
