@@ -1,16 +1,17 @@
-// wasmbert convert <hf-folder> <out.wbin> [--dtype f32|f16]
+// wasmbert convert <hf-folder> <out.wbin> [--dtype f32|f16|q8]
 import { parseArgs } from 'node:util';
 import { convertCheckpoint } from '../weights/convert.js';
 import { progressBar } from '../weights/progress.js';
 
-const USAGE = `usage: wasmbert convert <hf-folder> <out.wbin> [--dtype f32|f16]
+const USAGE = `usage: wasmbert convert <hf-folder> <out.wbin> [--dtype f32|f16|q8]
 
 Reads a Hugging Face BERT folder (config.json; vocab.txt or tokenizer.json; tokenizer_config.json;
 model.safetensors or model-0000k-of-0000n.safetensors + model.safetensors.index.json) and writes one
 .wbin file (weights/FORMAT.md). Accepts BertModel, BertForPreTraining/BertForMaskedLM (bert. prefix) and
 sentence-transformers checkpoints; heads BertModel does not have (cls.*, classifier) are skipped.
 
-  --dtype f32|f16   stored precision (default f32; f16 halves the file, values rounded to nearest even)
+  --dtype f32|f16|q8  stored precision (default f32; f16 halves the file, values rounded to nearest even;
+                    q8: Linear weights int8 per output row, embeddings f16, about a quarter of f32)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -26,7 +27,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const dtype = parsed.values.dtype;
-  if (parsed.positionals.length !== 2 || (dtype !== 'f32' && dtype !== 'f16')) {
+  if (parsed.positionals.length !== 2 || (dtype !== 'f32' && dtype !== 'f16' && dtype !== 'q8')) {
     process.stderr.write(USAGE);
     return 2;
   }

@@ -1,10 +1,10 @@
-// wasmbert pull <repo-id> [--revision R] [--base-url URL] [--dtype f32|f16] [--cache DIR]
+// wasmbert pull <repo-id> [--revision R] [--base-url URL] [--dtype f32|f16|q8] [--cache DIR]
 import { parseArgs } from 'node:util';
 import { hubCacheDir } from '../weights/cache.js';
 import { pull } from '../weights/hub.js';
 import { progressBar, type Progress } from '../weights/progress.js';
 
-const USAGE = `usage: wasmbert pull <repo-id> [--revision R] [--base-url URL] [--dtype f32|f16] [--cache DIR]
+const USAGE = `usage: wasmbert pull <repo-id> [--revision R] [--base-url URL] [--dtype f32|f16|q8] [--cache DIR]
 
 Downloads config.json, the vocabulary and the safetensors weights of a BERT checkpoint from the Hugging
 Face hub into the cache (resuming partial downloads, checking each file's sha256), converts them to .wbin
@@ -12,7 +12,7 @@ and prints the .wbin's path.
 
   --revision R     branch, tag or commit (default main)
   --base-url URL   hub endpoint (default $HF_ENDPOINT or https://huggingface.co)
-  --dtype f32|f16  stored precision of the .wbin (default f32)
+  --dtype f32|f16|q8  stored precision of the .wbin (default f32; q8: int8 Linear weights, see convert)
   --cache DIR      cache folder (default $WASMBERT_CACHE, else ${hubCacheDir()})
 Set HF_TOKEN for gated or private repos.
 `;
@@ -40,7 +40,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (parsed.positionals.length !== 1 || (v.dtype !== 'f32' && v.dtype !== 'f16')) {
+  if (parsed.positionals.length !== 1 || (v.dtype !== 'f32' && v.dtype !== 'f16' && v.dtype !== 'q8')) {
     process.stderr.write(USAGE);
     return 2;
   }

@@ -7,6 +7,8 @@ import type { KernelExports } from '../runtime/exports.js';
 import type { Placed, PlacedLinear } from '../models/spec.js';
 
 export type ReadTensor = (name: string, dest: Float32Array) => Promise<void>;
+/** A tensor's stored bytes (an i8 weight: its int8 values, then one f32 scale per row). */
+export type ReadBytes = (name: string, dest: Uint8Array) => Promise<void>;
 
 /** Reads weight tensors into staging and packs them into GEMM panels. */
 export class Packer {
@@ -16,15 +18,17 @@ export class Packer {
     /** at least stagingBytes() of the largest Linear: its stacked weight and bias */
     private readonly staging: number,
     private readonly read: ReadTensor,
+    private readonly readBytes?: ReadBytes,
   ) {}
 
-  /** Staging bytes a Linear of [n, k] needs: the stacked f32 weight, then the bias. */
+  /** Staging bytes a Linear of [n, k] needs: the stacked f32 weight, then the bias (an int8 one needs less: n·k + 8n). */
   static stagingBytes(n: number, k: number): number {
     return 4 * (n * k + n);
   }
 
   /** Stacks the parts' (weight [n_i, k], bias [n_i]) into staging as one [Σn_i, k] weight, then packs it. */
   async packLinear(lin: PlacedLinear, prefix: string): Promise<void> {
+    if (lin.format === 'qc8w') return this.packInt8(lin, prefix);
     const parts = lin.spec.parts;
     const perPart = lin.n / parts.length;
     const wPtr = this.staging;
@@ -40,6 +44,28 @@ export class Packer {
       default:
         throw new ModelError(`no packer for Linear format "${lin.format}" (${prefix}${lin.spec.name})`);
     }
+  }
+
+  /**
+   * An int8 Linear: the parts' stored bytes (int8 [n_i, k] then n_i f32 scales) stacked into staging as
+   * Wq [Σn_i, k] (k-byte rows), then the scales [Σn_i], then the f32 biases; packed for the qd16 GEMMs.
+   */
+  private async packInt8(lin: PlacedLinear, prefix: string): Promise<void> {
+    if (!this.readBytes) throw new ModelError(`int8 weights need the file's stored bytes (${prefix}${lin.spec.name})`);
+    const parts = lin.spec.parts;
+    const perPart = lin.n / parts.length;
+    const qPtr = this.staging;
+    const sPtr = qPtr + Math.ceil((lin.n * lin.k) / 4) * 4;
+    const bPtr = sPtr + 4 * lin.n;
+    const tmp = new Uint8Array(perPart * lin.k + 4 * perPart);
+    for (let p = 0; p < parts.length; p++) {
+      await this.readBytes(prefix + parts[p].weight.key, tmp);
+      const mem = new Uint8Array(this.arena.memory.buffer);
+      mem.set(tmp.subarray(0, perPart * lin.k), qPtr + p * perPart * lin.k);
+      mem.set(tmp.subarray(perPart * lin.k), sPtr + 4 * p * perPart);
+      await this.read(prefix + parts[p].bias.key, this.arena.f32(bPtr + 4 * p * perPart, perPart));
+    }
+    this.k.gemm_pack_qc8w_c2(lin.n, lin.k, qPtr, lin.k, sPtr, bPtr, lin.w);
   }
 
   /** One placed param: a Linear packed, a LayerNorm's γ and β or an embedding table copied (a table at 0 stays in the file). */

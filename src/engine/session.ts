@@ -5,9 +5,9 @@
 // into chunks that fit the arena, packs each chunk's valid rows and hands it to the family. The engine
 // knows no family: src/models/family.ts is the whole contract.
 import { ModelError, RuntimeError } from '../errors.js';
-import { SingleThreadCompute, type Compute } from '../compute/compute.js';
+import { SingleThreadCompute, linearPackBytes, type Compute, type LinearFormat } from '../compute/compute.js';
 import type { BatchRows, Chunk, Family, GroupParams, PackedSeq } from '../models/family.js';
-import { groupName, prefixOf, walkGroup, type GroupSpec, type Placed } from '../models/spec.js';
+import { groupName, prefixOf, walkGroup, type GroupSpec, type LinearSpec, type Placed } from '../models/spec.js';
 import { Arena } from '../runtime/arena.js';
 import { loadKernels, warnOnce, type Kernels } from '../runtime/wasm.js';
 import { createThreadedCompute, defaultThreadCount, threadsAvailable } from '../threads/compute.js';
@@ -104,13 +104,21 @@ export class Session<Buffers extends string, Out> {
       // Carve everything out first: nothing may grow the memory while a read writes into it.
       // Weights: each group walked once for its size, then carved (a repeated group: every layer
       // resident, or one slot streamed); the walk at the carved base gives every pointer.
-      const linearBytes = (n: number, kk: number) => k.gemm_pack_size(n, kk);
+      // int8 Linears where the file stores their weights as i8 (every layer alike: the first one decides)
+      const format = (g: GroupSpec) => (p: LinearSpec): LinearFormat => {
+        const t = file.tensors.find((x) => x.name === prefixOf(g, g.repeat ? 0 : undefined) + p.parts[0].weight.key);
+        if (t?.dtype !== 'i8') return 'f32';
+        const kk = family.sizes[p.in] as number;
+        if (kk > k.gemm_qd16_max_k()) throw new ModelError(`${p.name}: int8 Linears take at most ${k.gemm_qd16_max_k()} inputs (their int32 sums could overflow), this one has ${kk}`);
+        return 'qc8w';
+      };
+      const linearBytes = (n: number, kk: number, f: LinearFormat) => linearPackBytes(k, n, kk, f);
       const skip = (g: GroupSpec) => (p: Placed['spec']) => streamed && family.rowTable?.group === g.kind && family.rowTable.param === p.name;
       const place = (g: GroupSpec, count: number): Placement => {
-        const size = walkGroup(g, family.sizes, linearBytes, { skip: skip(g) }).bytes;
+        const size = walkGroup(g, family.sizes, linearBytes, { skip: skip(g), format: format(g) }).bytes;
         return { g, size, base: arena.alloc(size * count, `${g.kind} weights`) };
       };
-      const at = (p: Placement, i = 0) => walkGroup(p.g, family.sizes, linearBytes, { base: p.base + i * p.size, skip: skip(p.g) }).params;
+      const at = (p: Placement, i = 0) => walkGroup(p.g, family.sizes, linearBytes, { base: p.base + i * p.size, skip: skip(p.g), format: format(p.g) }).params;
       const groups = new Map<string, GroupParams>();
       const placements: Placement[] = [];
       let layerPlacement: Placement | undefined;
@@ -165,7 +173,7 @@ export class Session<Buffers extends string, Out> {
 
       const progress = options.onProgress ?? (() => {});
       progress(`loading ${file.source.name} (${residency})`);
-      const packer = new Packer(k, arena, staging, (name, dest) => file.readTensorF32(name, dest));
+      const packer = new Packer(k, arena, staging, (name, dest) => file.readTensorF32(name, dest), (name, dest) => file.readTensorBytes(name, dest));
       for (const p of placements) await packer.packGroup(groups.get(p.g.kind)!, prefixOf(p.g));
       if (!streamed) {
         for (let i = 0; i < nLayers; i++) {
