@@ -5,6 +5,7 @@ import { ModelError } from '../errors.js';
 import type { Arena } from '../runtime/arena.js';
 import type { KernelExports } from '../runtime/exports.js';
 import type { Placed, PlacedLinear } from '../models/spec.js';
+import type { LinearFormat } from '../compute/compute.js';
 
 export type ReadTensor = (name: string, dest: Float32Array) => Promise<void>;
 /** A tensor's stored bytes (an i8 weight: its int8 values, then one f32 scale per row). */
@@ -21,9 +22,9 @@ export class Packer {
     private readonly readBytes?: ReadBytes,
   ) {}
 
-  /** Staging bytes a Linear of [n, k] needs: the stacked f32 weight, then the bias (an int8 one needs less: n·k + 8n). */
-  static stagingBytes(n: number, k: number): number {
-    return 4 * (n * k + n);
+  /** Staging bytes a Linear of [n, k] needs: the stacked f32 weight and bias, or the int8 weight, scales and bias. */
+  static stagingBytes(n: number, k: number, format: LinearFormat = 'f32'): number {
+    return format === 'qc8w' ? Math.ceil((n * k) / 4) * 4 + 8 * n : 4 * (n * k + n);
   }
 
   /** Stacks the parts' (weight [n_i, k], bias [n_i]) into staging as one [Σn_i, k] weight, then packs it. */

@@ -12,6 +12,7 @@ import { Arena } from '../runtime/arena.js';
 import { loadKernels, warnOnce, type Kernels } from '../runtime/wasm.js';
 import { createThreadedCompute, defaultThreadCount, threadsAvailable } from '../threads/compute.js';
 import type { WbinFile } from '../weights/wbin.js';
+import { decodeF16Bytes } from '../weights/f16.js';
 import { Packer } from './packer.js';
 import { StreamState } from './stream.js';
 
@@ -82,6 +83,8 @@ export class Session<Buffers extends string, Out> {
     /** resident: every layer's params; streamed: the slot's, once */
     private readonly layers: readonly GroupParams[],
     private readonly stream: StreamState | undefined,
+    /** a resident f16 row table: its rows are decoded into `buf` per forward */
+    private readonly half?: { readonly table: number; readonly rows: number; readonly width: number; readonly buf: number },
   ) {}
 
   /** Opens a session over an opened weights file; on any failure nothing stays alive (workers, the source). */
@@ -113,7 +116,18 @@ export class Session<Buffers extends string, Out> {
         return 'qc8w';
       };
       const linearBytes = (n: number, kk: number, f: LinearFormat) => linearPackBytes(k, n, kk, f);
-      const skip = (g: GroupSpec) => (p: Placed['spec']) => streamed && family.rowTable?.group === g.kind && family.rowTable.param === p.name;
+      // The family's row table (BERT: the word embeddings): streamed, it stays in the file and the rows a
+      // batch uses are read per forward; resident from an f16 file, it stays f16 in memory (half the bytes:
+      // 47 MB for bert-base) and the rows a batch uses are decoded per forward (exact: f16 → f32 is).
+      let rowSpec: { entry: string; rows: number; width: number } | undefined;
+      if (family.rowTable) {
+        const g = family.spec.groups.find((x) => x.kind === family.rowTable!.group)!;
+        const p = g.params.find((x) => x.name === family.rowTable!.param);
+        if (p?.role !== 'embedding') throw new ModelError(`${family.spec.modelType}: row table ${family.rowTable.param} is not an embedding`);
+        rowSpec = { entry: prefixOf(g) + p.table.key, rows: family.sizes[p.table.shape[0]] as number, width: family.sizes[p.table.shape[1]] as number };
+      }
+      const halfTable = !streamed && rowSpec !== undefined && file.tensors.find((t) => t.name === rowSpec!.entry)?.dtype === 'f16';
+      const skip = (g: GroupSpec) => (p: Placed['spec']) => (streamed || halfTable) && family.rowTable?.group === g.kind && family.rowTable.param === p.name;
       const place = (g: GroupSpec, count: number): Placement => {
         const size = walkGroup(g, family.sizes, linearBytes, { skip: skip(g), format: format(g) }).bytes;
         return { g, size, base: arena.alloc(size * count, `${g.kind} weights`) };
@@ -159,17 +173,14 @@ export class Session<Buffers extends string, Out> {
       // staging holds the largest Linear's stacked f32 weight and bias while it is packed
       let stagingBytes = 0;
       for (const params of [...groups.values(), layers[0]]) {
-        for (const p of params.values()) if (p.role === 'linear') stagingBytes = Math.max(stagingBytes, Packer.stagingBytes(p.n, p.k));
+        for (const p of params.values()) if (p.role === 'linear') stagingBytes = Math.max(stagingBytes, Packer.stagingBytes(p.n, p.k, p.format));
       }
+      // resident f16 table: staging (free once loaded) takes the decoded rows of each forward
+      if (halfTable) stagingBytes = Math.max(stagingBytes, 4 * maxTokens * rowSpec!.width);
       const staging = arena.alloc(stagingBytes, 'staging');
       let rowTable: { ptr: number; entry: string; width: number } | undefined;
-      if (streamed && family.rowTable) {
-        const g = family.spec.groups.find((x) => x.kind === family.rowTable!.group)!;
-        const p = g.params.find((x) => x.name === family.rowTable!.param);
-        if (p?.role !== 'embedding') throw new ModelError(`${family.spec.modelType}: row table ${family.rowTable.param} is not an embedding`);
-        const width = family.sizes[p.table.shape[1]] as number;
-        rowTable = { ptr: arena.alloc(4 * maxTokens * width, 'streamed rows'), entry: prefixOf(g) + p.table.key, width };
-      }
+      if (streamed && rowSpec) rowTable = { ptr: arena.alloc(4 * maxTokens * rowSpec.width, 'streamed rows'), entry: rowSpec.entry, width: rowSpec.width };
+      const half = halfTable ? { table: arena.alloc(2 * rowSpec!.rows * rowSpec!.width, 'row table (f16)'), rows: rowSpec!.rows, width: rowSpec!.width, buf: staging } : undefined;
 
       const progress = options.onProgress ?? (() => {});
       progress(`loading ${file.source.name} (${residency})`);
@@ -181,8 +192,9 @@ export class Session<Buffers extends string, Out> {
           progress(`${layerPlacement.g.kind} ${i + 1}/${nLayers} packed`);
         }
       }
+      if (half) await file.readTensorBytes(rowSpec!.entry, new Uint8Array(kernels.memory.buffer, half.table, 2 * half.rows * half.width));
       const stream = streamed ? new StreamState(file, layerPlacement.g, nLayers, layers[0], staging, rowTable) : undefined;
-      return new Session(family, file, kernels, arena, compute, residency, maxTokens, buffers, groups, layers, stream);
+      return new Session(family, file, kernels, arena, compute, residency, maxTokens, buffers, groups, layers, stream, half);
     } catch (e) {
       // nothing half-loaded stays alive: the workers and the source go with the failed load
       await compute?.dispose();
@@ -241,6 +253,17 @@ export class Session<Buffers extends string, Out> {
       group: (kind) => this.groups.get(kind),
       layer: async (i) => (stream ? stream.loadLayer(i, kernels.exports, arena) : this.layers[i]),
       gatheredRows: async () => {
+        const half = this.half;
+        if (half) {
+          // one row per packed row, decoded from the resident f16 table (ids were checked against vocab_size)
+          const H = half.width;
+          const mem = kernels.memory.buffer;
+          for (let r = 0; r < T; r++) {
+            const id = rows.ids[rowB[r]][rowT[r]];
+            decodeF16Bytes(new Uint8Array(mem, half.table + 2 * id * H, 2 * H), new Float32Array(mem, half.buf + 4 * r * H, H));
+          }
+          return half.buf;
+        }
         if (!stream) return undefined;
         const ids = new Int32Array(T);
         for (let r = 0; r < T; r++) ids[r] = rows.ids[rowB[r]][rowT[r]];
