@@ -17,16 +17,19 @@ const MiB = 2 ** 20;
 const ISOLATE_LIMIT = 128 * MiB;
 const WORKERD = existsSync(join(ROOT, 'node_modules/workerd/package.json'));
 
-/** synthetic-base converted to f16 once (halves what streams through the layer buffers), cached under .cache/. */
-async function baseF16(): Promise<string> {
+/**
+ * synthetic-base converted once (f16 halves what streams through the layer buffers; q8 quarters the
+ * Linears), cached under .cache/.
+ */
+async function baseFile(dtype: 'f16' | 'q8'): Promise<string> {
   const { folder } = await ensureSynthetic('synthetic-base');
   const dir = join(ROOT, '.cache', 'runtimes');
-  const out = join(dir, 'synthetic-base.f16.wbin');
+  const out = join(dir, `synthetic-base.${dtype}.wbin`);
   if (!existsSync(out)) {
     mkdirSync(dir, { recursive: true });
     const tmp = `${out}.tmp-${process.pid}`;
     try {
-      await convertCheckpoint(folder, tmp, { dtype: 'f16' });
+      await convertCheckpoint(folder, tmp, { dtype });
       renameSync(tmp, out);
     } finally {
       rmSync(tmp, { force: true });
@@ -35,12 +38,13 @@ async function baseF16(): Promise<string> {
   return out;
 }
 
-describe.runIf(runtimeAvailable('workerd', WORKERD, 'npm ci installs the workerd devDependency'))('workerd: synthetic-base streamed under 128 MB', () => {
+for (const dtype of ['f16', 'q8'] as const)
+describe.runIf(runtimeAvailable('workerd', WORKERD, 'npm ci installs the workerd devDependency'))(`workerd: synthetic-base ${dtype} streamed under 128 MB`, () => {
   let weights: FileServer;
   let wd: Workerd;
   let model = '';
   beforeAll(async () => {
-    model = await baseF16();
+    model = await baseFile(dtype);
     weights = await startServer({ files: { '/model.wbin': model } });
     // A Workers isolate runs with its heap capped, so V8 collects before it nears 128 MB; local workerd sets
     // no cap and lets garbage (the fetch bodies of ~170 MB of layers per forward) pile up first. A 32 MB
@@ -77,7 +81,7 @@ describe.runIf(runtimeAvailable('workerd', WORKERD, 'npm ci installs the workerd
 
     const grown = peak.hwm - idle.rss;
     console.log(
-      `workerd: wasm memory ${(first.wasmBytes / MiB).toFixed(1)} MiB, RSS idle ${(idle.rss / MiB).toFixed(1)} MiB, ` +
+      `workerd ${dtype}: wasm memory ${(first.wasmBytes / MiB).toFixed(1)} MiB, RSS idle ${(idle.rss / MiB).toFixed(1)} MiB, ` +
         `peak ${(peak.hwm / MiB).toFixed(1)} MiB (+${(grown / MiB).toFixed(1)} MiB serving); ` +
         `(1, 128) forward request ${forwardRequestMs.toFixed(0)} ms (streamed over loopback, ${first.variant})`,
     );

@@ -24,7 +24,7 @@ export class Packer {
 
   /** Staging bytes a Linear of [n, k] needs: the stacked f32 weight and bias, or the int8 weight, scales and bias. */
   static stagingBytes(n: number, k: number, format: LinearFormat = 'f32'): number {
-    return format === 'qc8w' ? Math.ceil((n * k) / 4) * 4 + 8 * n : 4 * (n * k + n);
+    return format === 'qc8w' ? Math.ceil((n * k + 4 * n) / 4) * 4 + 4 * n : 4 * (n * k + n);
   }
 
   /** Stacks the parts' (weight [n_i, k], bias [n_i]) into staging as one [Σn_i, k] weight, then packs it. */
@@ -48,25 +48,24 @@ export class Packer {
   }
 
   /**
-   * An int8 Linear: the parts' stored bytes (int8 [n_i, k] then n_i f32 scales) stacked into staging as
-   * Wq [Σn_i, k] (k-byte rows), then the scales [Σn_i], then the f32 biases; packed for the qd16 GEMMs.
+   * An int8 Linear, part by part (e.g. query, key, value): the part's stored bytes (int8 [n_i, k] then n_i
+   * f32 scales) and its f32 bias read straight into staging, then packed into the part's own panels
+   * (n_i is a multiple of the 8-column panel, so the parts' panels are the stacked weight's). No JS buffer.
    */
   private async packInt8(lin: PlacedLinear, prefix: string): Promise<void> {
     if (!this.readBytes) throw new ModelError(`int8 weights need the file's stored bytes (${prefix}${lin.spec.name})`);
     const parts = lin.spec.parts;
     const perPart = lin.n / parts.length;
+    if (parts.length > 1 && perPart % this.k.gemm_nr()) throw new ModelError(`${prefix}${lin.spec.name}: int8 parts of ${perPart} rows are not whole 8-column panels`);
     const qPtr = this.staging;
-    const sPtr = qPtr + Math.ceil((lin.n * lin.k) / 4) * 4;
-    const bPtr = sPtr + 4 * lin.n;
-    const tmp = new Uint8Array(perPart * lin.k + 4 * perPart);
+    const stored = perPart * lin.k + 4 * perPart;
+    const bPtr = qPtr + Math.ceil(stored / 4) * 4;
     for (let p = 0; p < parts.length; p++) {
-      await this.readBytes(prefix + parts[p].weight.key, tmp);
-      const mem = new Uint8Array(this.arena.memory.buffer);
-      mem.set(tmp.subarray(0, perPart * lin.k), qPtr + p * perPart * lin.k);
-      mem.set(tmp.subarray(perPart * lin.k), sPtr + 4 * p * perPart);
-      await this.read(prefix + parts[p].bias.key, this.arena.f32(bPtr + 4 * p * perPart, perPart));
+      await this.readBytes(prefix + parts[p].weight.key, new Uint8Array(this.arena.memory.buffer, qPtr, stored));
+      await this.read(prefix + parts[p].bias.key, this.arena.f32(bPtr, perPart));
+      const dest = lin.w + this.k.gemm_qc8w_pack_offset(p * perPart, lin.k);
+      this.k.gemm_pack_qc8w_c2(perPart, lin.k, qPtr, lin.k, qPtr + perPart * lin.k, bPtr, dest);
     }
-    this.k.gemm_pack_qc8w_c2(lin.n, lin.k, qPtr, lin.k, sPtr, bPtr, lin.w);
   }
 
   /** One placed param: a Linear packed, a LayerNorm's γ and β or an embedding table copied (a table at 0 stays in the file). */
