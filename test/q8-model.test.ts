@@ -7,6 +7,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Bert } from '../src/model/bert.js';
 import { convertCheckpoint } from '../src/weights/convert.js';
+import { synthesize } from '../src/weights/synth.js';
+import { ModelError } from '../src/errors.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
 import { readSafetensors } from '../src/weights/safetensors.js';
 import { fileSource } from '../src/weights/source-node.js';
@@ -114,5 +116,16 @@ describe('q8 on synthetic-tiny', () => {
       expect(e).toBeGreaterThan(1e-4); // really quantized
       expect(rel(runs['q8 relaxed'].lastHiddenState.data, q.lastHiddenState.data)).toBeLessThan(1e-4);
     });
+  });
+
+  it('an int8 Linear with more than 4096 inputs is refused at load, by name (its int32 sums could overflow)', async () => {
+    const dir = join(ROOT, '.cache', 'test-q8', 'wide');
+    mkdirSync(dir, { recursive: true });
+    await synthesize({ hidden_size: 32, num_hidden_layers: 1, num_attention_heads: 2, intermediate_size: 4104, hidden_act: 'gelu', layer_norm_eps: 1e-12, seed: 3 }, dir);
+    const file = join(dir, 'wide.q8.wbin');
+    await convertCheckpoint(dir, file, { dtype: 'q8' });
+    const err = await Bert.load(file, { threads: 1 }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelError);
+    expect((err as Error).message).toMatch(/output\.dense: int8 Linears take at most 4096 inputs .* this one has 4104/);
   });
 });
