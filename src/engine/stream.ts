@@ -149,7 +149,12 @@ class StreamState {
     const packer = new Packer(
       k, arena, this.staging,
       async (name, dest) => this.file.decodeInto(this.file.tensor(name), await stored(name), dest),
-      async (name, dest) => dest.set(await stored(name)),
+      async (name, dest) => {
+        const bytes = await stored(name);
+        // e.g. a file whose layers disagree on a Linear's dtype (the first layer decides the format)
+        if (bytes.length !== dest.length) throw new ModelError(`${this.file.source.name}: ${name} has ${bytes.length} stored bytes, its packed format needs ${dest.length}`);
+        dest.set(bytes);
+      },
     );
     try {
       await packer.packGroup(this.slot, prefixOf(this.layerGroup, i));
