@@ -31,3 +31,6 @@ export class ModelError extends WasmbertError {}
 
 /** The JavaScript runtime lacks something wasmbert needs (WebAssembly SIMD, a file system, ...). */
 export class RuntimeError extends WasmbertError {}
+
+/** A call cancelled through its AbortSignal (`cause`: the signal's reason). */
+export class AbortError extends WasmbertError {}

@@ -7,18 +7,18 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bert } from '../src/index.js';
-import { maxAbsDiff, ROOT, runtimeAvailable, startServer, TEXTS, TOLERANCE, type FileServer } from './runtimes/harness.js';
+import { bin, maxAbsDiff, ROOT, runtimeAvailable, startServer, TEXTS, TOLERANCE, type FileServer } from './runtimes/harness.js';
 import { startWorkerd, type Workerd } from './runtimes/workerd.js';
 import { syntheticBase } from './synthetic.js';
 
 const MiB = 2 ** 20;
 /** Cloudflare's per-isolate memory limit */
 const ISOLATE_LIMIT = 128 * MiB;
-const WORKERD = existsSync(join(ROOT, 'node_modules/workerd/package.json'));
+const WORKERD = existsSync(bin('workerd'));
 
 // f16, and q8 (int8 Linears: half the f16 file's layer bytes stream per forward)
 for (const dtype of ['f16', 'q8'] as const)
-describe.runIf(runtimeAvailable('workerd', WORKERD, 'npm ci installs the workerd devDependency'))(`workerd: synthetic-base ${dtype} streamed under 128 MB`, () => {
+describe.runIf(runtimeAvailable('workerd', WORKERD, '`npm run peers` installs it into .cache/peers/'))(`workerd: synthetic-base ${dtype} streamed under 128 MB`, () => {
   let weights: FileServer;
   let wd: Workerd;
   let model = '';

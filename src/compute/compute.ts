@@ -6,16 +6,12 @@ import type { KernelExports } from '../runtime/exports.js';
 import type { GemmFn } from '../runtime/gemm-exports.js';
 
 /**
- * How a Linear's weight is stored; each format has its packer (engine/packer.ts) and GEMMs.
- * 'f32': gemm_pack_f32's panels. 'qc8w': int8 per output channel (gemm_pack_qc8w_c2's panels), run by the
- * qd16 GEMMs over A quantized per row to 13 bits while it is packed (assembly/gemm/q8.ts).
+ * How a Linear's weight is stored; each format has its size (linearBytes), packing (packLinear) and GEMMs
+ * (linearExport) below. 'f32': gemm_pack_f32's panels. 'qc8w': int8 per output channel
+ * (gemm_pack_qc8w_c2's panels), run by the qd16 GEMMs over A quantized per row to 13 bits while it is
+ * packed (assembly/gemm/q8.ts).
  */
 export type LinearFormat = 'f32' | 'qc8w';
-
-/** Bytes of a Linear's packed weight in its format. */
-export function linearPackBytes(k: KernelExports, n: number, kk: number, format: LinearFormat): number {
-  return format === 'qc8w' ? k.gemm_qc8w_pack_size(n, kk) : k.gemm_pack_size(n, kk);
-}
 
 /** Bytes of the packed-A scratch a Linear of this k needs for m rows, whatever its format. */
 export function packedABytes(k: KernelExports, m: number, kk: number): number {
@@ -71,7 +67,41 @@ export function gemmExport(e: Epilogue, packedA: boolean): keyof KernelExports &
   return `gemm_f32${packedA ? '_pa' : ''}__${suffix}` as keyof KernelExports & `gemm_f32${string}`;
 }
 
-/** The GEMM export for a Linear of this format (a new format adds its case, and its packer's). */
+/** Bytes of a packed [n, k] Linear weight (bias included) in this format: where the engine's walk gets its sizes. */
+export function linearBytes(k: KernelExports, format: LinearFormat, n: number, kk: number): number {
+  switch (format) {
+    case 'f32':
+      return k.gemm_pack_size(n, kk);
+    case 'qc8w':
+      return k.gemm_qc8w_pack_size(n, kk);
+  }
+}
+
+/**
+ * Packs W [n, k] (f32, row stride k) and bias [n] into `dst` (linearBytes of them) for this format's GEMMs.
+ * The engine's packer stages every Linear in f32 and calls this: a new format (int8 'qc8w') quantizes here.
+ */
+export function packLinear(k: KernelExports, format: LinearFormat, n: number, kk: number, w: number, bias: number, dst: number): void {
+  switch (format) {
+    case 'f32':
+      return k.gemm_pack_f32(n, kk, w, kk, bias, dst);
+    case 'qc8w':
+      // the file's own int8 values and scales are packed (packLinearInt8), never re-quantized from f32:
+      // quantizing again could move a scale by an ulp and the weights would not be the file's
+      throw new ModelError(`an int8 Linear [${n}, ${kk}] is packed from its stored int8 bytes (packLinearInt8), not from f32`);
+  }
+}
+
+/**
+ * Packs an int8 Linear: Wq [n, k] (int8, row stride ldw bytes), its per-row scales [n] and bias [n] (f32)
+ * into `dst` (linearBytes 'qc8w' of [n, k]) for the qd16 GEMMs. n a multiple of 8 may be packed in parts:
+ * rows n0.. go to dst + gemm_qc8w_pack_offset(n0, k).
+ */
+export function packLinearInt8(k: KernelExports, n: number, kk: number, wq: number, ldw: number, scales: number, bias: number, dst: number): void {
+  k.gemm_pack_qc8w_c2(n, kk, wq, ldw, scales, bias, dst);
+}
+
+/** The GEMM export for a Linear of this format (a new format adds its case here, in linearBytes and in packLinear). */
 export function linearExport(lin: Linear, e: Epilogue, packedA: boolean): keyof KernelExports {
   switch (lin.format) {
     case 'f32':

@@ -1,7 +1,9 @@
 // Packing weights at load time, driven by the spec's walk (src/models/spec.ts): each placed param's
 // tensors are read into staging (a Linear's parts stacked, e.g. query|key|value) and packed for its
-// kernels in their final place. Dispatches on the Linear's format: adding one ('qc8w') adds a case here.
+// kernels in their final place, in the Linear's format (compute.ts packLinear), except int8 Linears, whose
+// stored int8 bytes and scales are packed as they are (packInt8: never re-quantized from f32).
 import { ModelError } from '../errors.js';
+import { packLinear, packLinearInt8 } from '../compute/compute.js';
 import type { Arena } from '../runtime/arena.js';
 import type { KernelExports } from '../runtime/exports.js';
 import type { Placed, PlacedLinear } from '../models/spec.js';
@@ -38,13 +40,8 @@ export class Packer {
       await this.read(prefix + parts[p].weight.key, this.arena.f32(wPtr + 4 * p * perPart * lin.k, perPart * lin.k));
       await this.read(prefix + parts[p].bias.key, this.arena.f32(bPtr + 4 * p * perPart, perPart));
     }
-    switch (lin.format) {
-      case 'f32':
-        this.k.gemm_pack_f32(lin.n, lin.k, wPtr, lin.k, bPtr, lin.w);
-        return;
-      default:
-        throw new ModelError(`no packer for Linear format "${lin.format}" (${prefix}${lin.spec.name})`);
-    }
+    // the format's own packing (compute.ts): the engine stages f32 whatever the format
+    packLinear(this.k, lin.format, lin.n, lin.k, wPtr, bPtr, lin.w);
   }
 
   /**
@@ -64,7 +61,7 @@ export class Packer {
       await this.readBytes(prefix + parts[p].weight.key, new Uint8Array(this.arena.memory.buffer, qPtr, stored));
       await this.read(prefix + parts[p].bias.key, this.arena.f32(bPtr, perPart));
       const dest = lin.w + this.k.gemm_qc8w_pack_offset(p * perPart, lin.k);
-      this.k.gemm_pack_qc8w_c2(perPart, lin.k, qPtr, lin.k, qPtr + perPart * lin.k, bPtr, dest);
+      packLinearInt8(this.k, perPart, lin.k, qPtr, lin.k, qPtr + perPart * lin.k, bPtr, dest);
     }
   }
 
