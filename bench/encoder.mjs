@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run bench [-- --json] [--shapes 1x16,1x128,8x128,1x512] [--threads 1,all] [--engines wasmbert,onnxruntime-web,onnxruntime-node]
-//               [--graphs fused|plain|plain,fused] [--warmup-seconds 3] [--min-seconds 3] [--min-runs 5] [--quick]
+//               [--graphs fused|plain|plain,fused] [--dtypes f32,q8] [--warmup-seconds 3] [--min-seconds 3] [--min-runs 5] [--quick]
 //               [--replace] [--no-install] [--out-dir <folder>]
 // wasmbert side by side with onnxruntime-web (wasm) and onnxruntime-node (native) on synthetic-base, each
 // engine in its own child process (so peak RSS is its own), at the same thread counts, warmed up the same
@@ -17,6 +17,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import os from 'node:os';
 import { ensureSynthetic } from '../dist/weights/cache.js';
+import { convertCheckpoint } from '../dist/weights/convert.js';
+import { WBIN_VERSION } from '../dist/weights/wbin.js';
 import { loadKernels } from '../dist/runtime/wasm.js';
 import { Arena } from '../dist/runtime/arena.js';
 import { measurePeak } from './lib/peak.mjs';
@@ -28,6 +30,9 @@ const { values: a } = parseArgs({
     json: { type: 'boolean' }, quick: { type: 'boolean' },
     shapes: { type: 'string', default: '1x16,1x128,8x128,1x512' }, threads: { type: 'string', default: '1,all' },
     engines: { type: 'string', default: 'wasmbert,onnxruntime-web,onnxruntime-node' }, graphs: { type: 'string', default: 'fused' },
+    // q8: wasmbert's int8 file (convert --dtype q8) and onnxruntime's q8 graph (quantize_dynamic, what
+    // transformers.js ships), beside the f32 rows
+    dtypes: { type: 'string', default: 'f32,q8' },
     'warmup-seconds': { type: 'string' }, 'min-seconds': { type: 'string' }, 'min-runs': { type: 'string' },
     replace: { type: 'boolean' }, 'no-install': { type: 'boolean' }, 'out-dir': { type: 'string' },
   },
@@ -68,6 +73,25 @@ if (a.replace && notRun.size) {
 }
 
 const { folder, wbin } = await ensureSynthetic('synthetic-base', { onProgress: log });
+const dtypes = a.dtypes.split(',');
+// wasmbert's q8 file, converted once per format version like the f32 one (deterministic bytes)
+const wbinQ8 = join(folder, `model.v${WBIN_VERSION}.q8.wbin`);
+if (dtypes.includes('q8') && !existsSync(wbinQ8)) {
+  log(`converting synthetic-base to q8: ${wbinQ8}`);
+  await convertCheckpoint(folder, wbinQ8, { dtype: 'q8' });
+}
+/** onnxruntime's q8 weights file (../shared/onnx/make_onnx_q8.py writes it beside the graph; needs python3 with onnx and numpy), or undefined. */
+function ortQ8Weights() {
+  const file = join(folder, 'synthetic-base.q8.safetensors');
+  if (existsSync(file)) return file;
+  const script = join(shared, 'onnx', 'make_onnx_q8.py');
+  if (!existsSync(script)) return undefined;
+  for (const py of ['/usr/bin/python3', 'python3']) {
+    const r = spawnSync(py, [script, folder, folder, '--name', 'synthetic-base', '--variants', 'q8'], { encoding: 'utf8', env: { ...process.env, MAKE_ONNX_DIR: join(shared, 'reference') } });
+    if (r.status === 0 && existsSync(file)) return file;
+  }
+  return undefined;
+}
 // One thread's wasm f32x4 peak, measured in this run: "% of peak" = GFLOP/s ÷ (peak × threads). Native
 // onnxruntime-node uses AVX2/AVX-512 FMA, so it can exceed 100% of the wasm SIMD128 peak.
 const kern = await loadKernels();
@@ -89,14 +113,27 @@ for (const engine of engines) {
   if (notRun.has(engine)) continue;
   for (const threads of threadCounts) {
     if (engine === 'wasmbert') {
-      log(`wasmbert, ${threads} thread(s): ${shapes}`);
-      results.push(...runLines(engine, [join(root, 'bench', 'encoder-wasmbert.mjs'), '--wbin', wbin, '--threads', String(threads), '--shapes', shapes, ...timing]));
+      for (const dtype of dtypes) {
+        log(`wasmbert ${dtype}, ${threads} thread(s): ${shapes}`);
+        const rows = runLines(engine, [join(root, 'bench', 'encoder-wasmbert.mjs'), '--wbin', dtype === 'q8' ? wbinQ8 : wbin, '--threads', String(threads), '--shapes', shapes, ...timing]);
+        results.push(...rows.map((r) => ({ ...r, dtype })));
+      }
       continue;
     }
-    for (const graph of a.graphs.split(',')) {
+    for (const graph of [...(dtypes.includes('f32') ? a.graphs.split(',') : []), ...(dtypes.includes('q8') ? ['q8'] : [])]) {
+      let weights = join(folder, 'model.safetensors');
+      if (graph === 'q8') {
+        weights = ortQ8Weights();
+        if (!weights) {
+          log(`${engine} q8: NOT RUN: no ${join(folder, 'synthetic-base.q8.safetensors')}, and ../shared/onnx/make_onnx_q8.py could not write it (it needs python3 with onnx and numpy)`);
+          continue;
+        }
+      }
+      const model = graph === 'q8' ? join(shared, 'onnx', 'synthetic-base.q8.onnx') : graphFile(graph);
       log(`${engine} (${graph} graph), ${threads} thread(s): ${shapes}`);
       // --modules: ort_peer.mjs imports the engine from that folder's node_modules (the peers install)
-      results.push(...runLines(engine, [peer, '--engine', engine, '--modules', PEERS, '--model', graphFile(graph), '--weights', join(folder, 'model.safetensors'), '--threads', String(threads), '--shapes', shapes, ...timing]));
+      const rows = runLines(engine, [peer, '--engine', engine, '--modules', PEERS, '--model', model, '--weights', weights, '--threads', String(threads), '--shapes', shapes, ...timing]);
+      results.push(...rows.map((r) => ({ ...r, dtype: graph === 'q8' ? 'q8' : 'f32' })));
     }
   }
 }
@@ -104,7 +141,7 @@ for (const engine of engines) {
 // Each engine's faster graph per (threads, shape); ratios against wasmbert at equal threads.
 const best = new Map();
 for (const r of results) {
-  const key = `${r.engine}|${r.threads}|${r.batch}x${r.seq}`;
+  const key = `${r.engine}|${r.dtype}|${r.threads}|${r.batch}x${r.seq}`;
   if (!best.has(key) || best.get(key).msMedian > r.msMedian) best.set(key, r);
 }
 const rows = [...best.values()].map((r) => ({ ...r, pctPeak: Math.round((1000 * r.gflops) / (peakGflops * r.threads)) / 10 }));
@@ -114,13 +151,18 @@ const slug = cpu.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')
 const table = [
   // The fastest run beside the median: on a shared machine neighbours only ever add time, so the ratio of
   // the minima shows what the engines cost when undisturbed; the median is what a user sees.
-  '| engine | graph | threads | batch×seq | median ms | seq/s | GFLOP/s | % of wasm peak | wasmbert speed-up (their ms ÷ ours) | min ms | speed-up at min | peak RSS MB |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  // speed-ups: against wasmbert of the same dtype at equal threads, and against wasmbert q8 (the issue's
+  // q8 targets: ÷ onnxruntime-web q8, ÷ wasmbert f32, ÷ onnxruntime-node f32)
+  '| engine | dtype | graph | threads | batch×seq | median ms | seq/s | GFLOP/s | % of wasm peak | wasmbert speed-up (their ms ÷ ours, same dtype) | wasmbert q8 speed-up | min ms | speed-up at min | peak RSS MB |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map((r) => {
-    const w = best.get(`wasmbert|${r.threads}|${r.batch}x${r.seq}`);
-    const ratio = w && r.engine !== 'wasmbert' ? `${(r.msMedian / w.msMedian).toFixed(2)}×` : '';
-    const ratioMin = w && r.engine !== 'wasmbert' && r.msMin && w.msMin ? `${(r.msMin / w.msMin).toFixed(2)}×` : '';
-    return `| ${r.engine} | ${r.graph ?? r.variant ?? ''} | ${r.threads} | ${r.batch}×${r.seq} | ${r.msMedian.toFixed(1)} | ${r.seqPerSec.toFixed(2)} | ${r.gflops.toFixed(1)} | ${r.pctPeak}% | ${ratio} | ${r.msMin?.toFixed(1) ?? ''} | ${ratioMin} | ${r.peakRssMB} |`;
+    const w = best.get(`wasmbert|${r.dtype}|${r.threads}|${r.batch}x${r.seq}`);
+    const q = best.get(`wasmbert|q8|${r.threads}|${r.batch}x${r.seq}`);
+    const self = r.engine === 'wasmbert';
+    const ratio = w && !self ? `${(r.msMedian / w.msMedian).toFixed(2)}×` : '';
+    const ratioQ8 = q && !(self && r.dtype === 'q8') ? `${(r.msMedian / q.msMedian).toFixed(2)}×` : '';
+    const ratioMin = w && !self && r.msMin && w.msMin ? `${(r.msMin / w.msMin).toFixed(2)}×` : '';
+    return `| ${r.engine} | ${r.dtype} | ${r.graph ?? r.variant ?? ''} | ${r.threads} | ${r.batch}×${r.seq} | ${r.msMedian.toFixed(1)} | ${r.seqPerSec.toFixed(2)} | ${r.gflops.toFixed(1)} | ${r.pctPeak}% | ${ratio} | ${ratioQ8} | ${r.msMin?.toFixed(1) ?? ''} | ${ratioMin} | ${r.peakRssMB} |`;
   }),
 ].join('\n');
 const notRunLines = [...notRun].map(([engine, why]) => `- ${engine}: not run: ${why}`).join('\n');

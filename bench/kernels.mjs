@@ -9,7 +9,7 @@
 // Warm-up matters: V8 compiles wasm with Liftoff first and tiers a function up to TurboFan only on a
 // later call (no on-stack replacement), so each kernel is called many times on its own shape before
 // anything is timed.
-import { measurePeak } from './lib/peak.mjs';
+import { measureDotPeak, measurePeak } from './lib/peak.mjs';
 import { importPeer, peerDir } from './lib/peers.mjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -64,6 +64,9 @@ function random(n, lo = -1, hi = 1) {
 // clocks up under sustained load is not measured cold.
 let peakFma = measurePeak(e, arena, 0, QUICK);
 let peakMulAdd = measurePeak(e, arena, 1, QUICK);
+// Integer dot peaks (GOP/s) for the q8 GEMMs: dot_i16x8_s (qd16) and the relaxed 8-bit dot (qd8).
+let peakDot16 = measureDotPeak(e, arena, 0, QUICK);
+let peakDot8 = measureDotPeak(e, arena, 1, QUICK);
 // The relaxed build's GEMM issues relaxed_madd: its ceiling is the FMA peak; SIMD128 does mul+add.
 const relaxed = k.variant.startsWith('relaxed');
 
@@ -78,9 +81,9 @@ const bench = new Bench({
 });
 const meta = new Map();
 /** Register a task: `fn` runs one kernel call; `warm` (default fn) is called many times first. */
-function task(kernel, shape, fn, { flops, bytes, warmCalls = QUICK ? 5 : 30, group } = {}) {
+function task(kernel, shape, fn, { flops, bytes, warmCalls = QUICK ? 5 : 30, group, intPeak } = {}) {
   const name = `${kernel} ${shape}`;
-  meta.set(name, { kernel, shape, flops, bytes, group, fn, warmCalls });
+  meta.set(name, { kernel, shape, flops, bytes, group, fn, warmCalls, intPeak });
   bench.add(name, fn);
 }
 
@@ -147,6 +150,43 @@ if (hasGemm(k)) {
   }
 } else {
   say('bench: the GEMM exports (gemm_f32__bias, gemm_pack_f32) are not in this build yet: GEMM rows skipped');
+}
+
+// q8 GEMMs (assembly/gemm/q8.ts): BERT's shapes at 128 and 16 tokens, int8 weights prepacked once, A
+// quantized and packed inside the timing (what the encoder runs). GOP/s count multiplies and adds; % peak
+// is against the integer dot peak of the GEMM's own instruction measured in this run.
+const Q8_GEMMS = [
+  [128, 768, 768, 'bias'], [128, 3072, 768, 'bias_gelu'], [128, 768, 3072, 'bias'],
+  [16, 768, 768, 'bias'], [16, 3072, 768, 'bias_gelu'], [16, 768, 3072, 'bias'],
+];
+if (typeof e.gemm_pack_a_qd16 === 'function') {
+  const q8kinds = [['qd16', 'gemm_pack_qc8w_c2', 'dot16']];
+  // qd8 only where the engine's relaxed dot is right in every tier (Node 20's Liftoff doubles it, and a
+  // timing that mixes a wrong tier with the right one measures neither)
+  const { relaxedDotIsRight } = await import('../dist/runtime/features.js');
+  if (e.gemm_qd8_available() && (await relaxedDotIsRight())) q8kinds.push(['qd8', 'gemm_pack_qc8w_c4', 'dot8']);
+  else if (e.gemm_qd8_available()) say('bench: this engine computes the relaxed 8-bit dot wrong in its first tier (Node 20): qd8 rows skipped');
+  for (const [M, N, K, epi] of Q8_GEMMS) {
+    const a = random(M * K, -2, 2), bias = random(N);
+    const wq = arena.alloc(N * K);
+    const bytes = new Int8Array(k.memory.buffer, wq, N * K);
+    for (let i = 0; i < N * K; i++) bytes[i] = ((i * 2654435761) >>> 24) % 255 - 127;
+    const scale = random(N, 1e-3, 2e-3);
+    for (const [fmt, packer, peak] of q8kinds) {
+      const pw = arena.alloc(e.gemm_qc8w_pack_size(N, K));
+      e[packer](N, K, wq, K, scale, bias, pw);
+      const pa = arena.alloc(e[`gemm_pack_a_${fmt}_size`](M, K));
+      const c = arena.alloc(M * N * 4);
+      const fn = e[`gemm_${fmt}_f32_qc8w__${epi}`];
+      const warmCalls = QUICK ? 3 : Math.max(5, Math.round(2e9 / (2 * M * N * K)));
+      task(`pack_a_${fmt} + gemm_${fmt}_f32_qc8w__${epi}`, `${M}x${N}x${K}`, () => {
+        e[`gemm_pack_a_${fmt}`](M, K, a, K, pa);
+        fn(M, N, K, pa, K, pw, c, N);
+      }, { flops: 2 * M * N * K, group: 'gemm', warmCalls, intPeak: peak });
+    }
+  }
+} else {
+  say('bench: the q8 GEMM exports are not in this build: q8 rows skipped');
 }
 
 // Attention, 12 heads × (S = 128, d = 64), heads read in place from [128, 768]: the model's kernel
@@ -226,6 +266,8 @@ await bench.run();
 peakFma = Math.max(peakFma, measurePeak(e, arena, 0, QUICK));
 peakMulAdd = Math.max(peakMulAdd, measurePeak(e, arena, 1, QUICK));
 const peakGflops = relaxed ? peakFma : peakMulAdd;
+if (peakDot16 !== null) peakDot16 = Math.max(peakDot16, measureDotPeak(e, arena, 0, QUICK));
+if (peakDot8 !== null) peakDot8 = Math.max(peakDot8, measureDotPeak(e, arena, 1, QUICK));
 
 const copyMs = new Map(); // shape → copy_f32 median
 for (const t of bench.tasks) {
@@ -234,7 +276,9 @@ for (const t of bench.tasks) {
   const row = { kernel: m.kernel, shape: m.shape, ms: +ms.toFixed(4) };
   if (m.flops) {
     row.gflops = +(m.flops / (ms * 1e6)).toFixed(2);
-    row.pctPeak = +((100 * row.gflops) / peakGflops).toFixed(1);
+    // f32 kernels against the f32x4 peak; q8 GEMMs (GOP/s in the same column) against their integer dot's
+    const peak = m.intPeak === 'dot16' ? peakDot16 : m.intPeak === 'dot8' ? peakDot8 : peakGflops;
+    row.pctPeak = +((100 * row.gflops) / peak).toFixed(1);
   }
   if (m.bytes) row.gbs = +(m.bytes / (ms * 1e6)).toFixed(2);
   if (m.kernel === 'copy_f32') copyMs.set(m.shape, ms);
@@ -249,7 +293,11 @@ const report = {
   cpu, cores, arch, runtime, runtimeVersion: version, variant: k.variant,
   date: new Date().toISOString(), quick: QUICK,
   peakGflops: +peakGflops.toFixed(2),
-  peak: { fmaGflops: +peakFma.toFixed(2), mulAddGflops: +peakMulAdd.toFixed(2), fmaIsFused: relaxed },
+  peak: {
+    fmaGflops: +peakFma.toFixed(2), mulAddGflops: +peakMulAdd.toFixed(2), fmaIsFused: relaxed,
+    dotI16Gops: peakDot16 === null ? null : +peakDot16.toFixed(2),
+    dotI8Gops: peakDot8 === null || !relaxed ? null : +peakDot8.toFixed(2),
+  },
   competitor: tfjsVersion ? `@tensorflow/tfjs-backend-wasm ${tfjsVersion}` : null,
   seconds: +((performance.now() - t0) / 1000).toFixed(1),
   results,
@@ -258,6 +306,7 @@ const report = {
 if (JSON_OUT) process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 else {
   say(`${cpu} (${cores} cores, ${arch}), ${runtime} ${version}, wasm build "${k.variant}", one thread`);
+  if (peakDot16 !== null) say(`peak integer dot: ${fmt(peakDot16)} GOP/s i32x4.dot_i16x8_s + add${relaxed ? `, ${fmt(peakDot8)} GOP/s i32x4.relaxed_dot_i8x16_i7x16_add_s` : ''}; q8 rows: GOP/s in the GFLOP/s column, % of their own dot's peak`);
   say(`peak f32x4: ${fmt(peakFma)} GFLOP/s ${relaxed ? 'FMA (relaxed_madd)' : 'FMA probe (SIMD128 build: mul+add, no relaxed_madd)'}, ${fmt(peakMulAdd)} GFLOP/s mul+add; % of peak uses ${relaxed ? 'FMA' : 'mul+add'}\n`);
   process.stdout.write(
     table(

@@ -23,9 +23,9 @@ export function runtimeName() {
  * with `time`, times one (1, 128) forward after a warm-up: the median of `time` runs, in milliseconds.
  * Returns plain JSON-able data.
  */
-export async function embedExample({ model, texts = DEFAULT_TEXTS, threads, residency, maxTokens, time = 0, keep = false }) {
+export async function embedExample({ model, texts = DEFAULT_TEXTS, threads, residency, maxTokens, simd, time = 0, keep = false }) {
   const t0 = performance.now();
-  const bert = await Bert.load(model, { threads, residency, maxTokens });
+  const bert = await Bert.load(model, { threads, residency, maxTokens, simd });
   const loadMs = performance.now() - t0;
   try {
     const vectors = await bert.embed(texts);

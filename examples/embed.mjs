@@ -6,7 +6,8 @@
 //   bun examples/embed.mjs --model model.wbin "a sentence"
 //
 // Prints one JSON object: the runtime, the wasm build, the thread count and one vector per text.
-// Options: --threads N, --streamed (streamed residency), --max-tokens N, --time N (median of N timed
+// Options: --threads N, --streamed (streamed residency), --max-tokens N, --simd (the SIMD128 build, same bits
+// everywhere), --time N (median of N timed
 // (1, 128) forwards after a warm-up).
 import { embedExample } from './embed-lib.mjs';
 
@@ -19,10 +20,11 @@ for (let i = 0; i < argv.length; i++) {
   else if (a === '--streamed') opts.residency = 'streamed';
   else if (a === '--max-tokens') opts.maxTokens = Number(argv[++i]);
   else if (a === '--time') opts.time = Number(argv[++i]);
+  else if (a === '--simd') opts.simd = 'simd'; // the deterministic SIMD128 build: the same bits on every engine
   else opts.texts.push(a);
 }
 if (!opts.model) {
-  console.error('usage: embed.mjs --model <model.wbin | URL> [--threads N] [--streamed] [--max-tokens N] [--time N] [text ...]');
+  console.error('usage: embed.mjs --model <model.wbin | URL> [--threads N] [--streamed] [--max-tokens N] [--simd] [--time N] [text ...]');
   globalThis.Deno ? Deno.exit(2) : process.exit(2);
 }
 if (opts.texts.length === 0) delete opts.texts;

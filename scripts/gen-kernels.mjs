@@ -23,11 +23,9 @@ export const OUT_DIR = join(root, 'assembly', 'gemm', 'generated');
  * chain, then adds the chain into a running total. A length-k dot product then carries rounding error
  * ≈ (KC + k/KC)·u instead of k·u (k = 3072: 152 vs 3072 worst case; ~√ of that typically). The totals
  * are touched once per KC steps, so the engine keeps them in stack slots, off the hot loop's registers.
- * Multiple of UNROLL. test/reference/gemm.ts mirrors it for the error bound.
+ * test/reference/gemm.ts mirrors it for the error bound.
  */
 export const KC = 128;
-/** k-steps per trip of the packed GEMM's inner loop (immediate load offsets, one pointer bump per trip). */
-const UNROLL = 1;
 
 /** ISAs: how one a·b + c is written. relaxed_madd fuses where the CPU has FMA (one rounding). */
 const ISAS = {
@@ -42,10 +40,11 @@ const ISAS = {
 };
 
 /**
- * The tiles each ISA gets. Register budget (x64 has 16 xmm, V8 reserves one as scratch):
- *   relaxed_fma 6x8: 12 accumulators + 2 B vectors + 1 A splat = 15
- *   simd128     4x8:  8 accumulators + 2 B + 1 A + 1 product temp = 12 (6x8 would need 16 and spills)
- * Smaller MR tiles take the m % MR remainder rows at full speed per row.
+ * The tiles each ISA gets: 4x8 and its 1..3-row remainders on both. Register budget (x64 has 16 xmm, V8
+ * allocates 15): TurboFan schedules a k-step's loads ahead of its arithmetic, so a tile needs its
+ * accumulators AND one step's loads live at once: 4x8 = 8 accumulators + 2 B vectors + 4 A splats = 14
+ * (+1 product temp for simd128's mul+add); 6x8 (12 + 2 + 6) spills and measured 2x slower
+ * (assembly/gemm/gemm.ts, MR). Smaller MR tiles take the m % 4 remainder rows at full speed per row.
  */
 const GEMM_TILES = { relaxed_fma: [1, 2, 3, 4], simd128: [1, 2, 3, 4] };
 /** A·Bᵀ tiles (rows of A × rows of B): 2x4 = 8 accumulators + 6 loads per step, all live at once. */
@@ -84,12 +83,6 @@ function packedGemmTile(mr, isaName) {
     }
   };
   L.push(`    let b0: v128, b1: v128, va: v128;`);
-  L.push(`    while (q >= ${UNROLL}) {`);
-  for (const u of range(UNROLL)) step('      ', u);
-  L.push(`      ${R.map((i) => `a${i} += ${4 * UNROLL};`).join(' ')}`);
-  L.push(`      wp += ${32 * UNROLL};`);
-  L.push(`      q -= ${UNROLL};`);
-  L.push(`    }`);
   L.push(`    while (q > 0) {`);
   step('      ', 0);
   L.push(`      ${R.map((i) => `a${i} += 4;`).join(' ')}`);
@@ -237,6 +230,88 @@ function ntTile(mr, nr, isaName) {
   return L.join('\n');
 }
 
+/**
+ * Dynamically quantized GEMM tiles, XNNPACK's qd8-f32-qc8w family: A quantized per row while it is
+ * packed (assembly/gemm/q8.ts), int8 weights with one f32 scale per output column, int32 accumulators
+ * (exact: no rounding until the epilogue), f32 output through the f32 GEMM's epilogues.
+ *
+ *   qd16 · simd128_dot16   A as int16 in [-4095, 4095] (13 bits, symmetric per row), weights packed c2
+ *                          (per k pair: 8 columns × 2 int8 = 16 bytes), sign-extended to i16x8 in the
+ *                          tile (2 extends per 16 weights, shared by the tile's rows), i32x4.dot_i16x8_s
+ *                          + i32x4.add. Never overflows: |Σ| ≤ 4095 · 127 · k < 2³¹ for k ≤ 4096.
+ *   qd8  · relaxed_dot     A as uint7 in [0, 127] with a zero point (asymmetric per row), weights packed
+ *                          c4 (per 4 k: 8 columns × 4 int8 = 32 bytes), i32x4.relaxed_dot_i8x16_i7x16_add_s
+ *                          with the weights as the signed operand. A in [0, 127] is what makes the relaxed
+ *                          dot deterministic (assembly/gemm/q8.ts: what V8 emits for it).
+ *
+ * Shape contract of every tile: C[mr×nr] (row stride ldc bytes) = epi(dequant(Aq[mr×k] · Wqᵀ) + bias),
+ * 1 ≤ nr ≤ 8, kp = k rounded up to a multiple of 4 (≥ 4), a = one packed A strip (its header of 4 row
+ * scales and 4 zero points, then the data), w = one packed weight panel (bias, scales, column sums, data).
+ */
+const Q_KINDS = {
+  simd128_dot16: {
+    name: (mr) => `gemm_qd16_f32_qc8w_${mr}x8c2__simd128_dot16`,
+    layout: 'A: per k pair, 4 rows × 2 int16 (16 bytes); W: per k pair, 8 columns × 2 int8 (16 bytes)',
+    aBytesPerKp: 3, // A data bytes = kp << 3 (kp/2 pairs × 16 bytes)
+    zeroPoint: false,
+    step(L, R) {
+      // sign-extending loads (pmovsxbw from memory: a load and one shuffle µop each) instead of a load
+      // and two extends (V8 builds extend_high from an unpack and a shift: two ALU µops)
+      L.push(`    const b0 = v128.load8x8_s(wp);`);
+      L.push(`    const b1 = v128.load8x8_s(wp, 8);`);
+      for (const i of R) {
+        L.push(`    const va${i} = v128.load32_splat(ap${i ? `, ${4 * i}` : ''});`);
+        L.push(`    t${i}x0 = i32x4.add(t${i}x0, i32x4.dot_i16x8_s(b0, va${i}));`);
+        L.push(`    t${i}x1 = i32x4.add(t${i}x1, i32x4.dot_i16x8_s(b1, va${i}));`);
+      }
+      L.push(`    ap += 16;`);
+      L.push(`    wp += 16;`);
+    },
+  },
+  relaxed_dot: {
+    name: (mr) => `gemm_qd8_f32_qc8w_${mr}x8c4__relaxed_dot`,
+    layout: 'A: per 4 k, 4 rows × 4 uint7 (16 bytes); W: per 4 k, 8 columns × 4 int8 (32 bytes)',
+    aBytesPerKp: 2, // A data bytes = kp << 2 (kp/4 groups × 16 bytes)
+    zeroPoint: true,
+    step(L, R) {
+      L.push(`    const b0 = v128.load(wp);`);
+      L.push(`    const b1 = v128.load(wp, 16);`);
+      for (const i of R) {
+        L.push(`    const va${i} = v128.load32_splat(ap${i ? `, ${4 * i}` : ''});`);
+        L.push(`    t${i}x0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b0, va${i}, t${i}x0);`);
+        L.push(`    t${i}x1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(b1, va${i}, t${i}x1);`);
+      }
+      L.push(`    ap += 16;`);
+      L.push(`    wp += 32;`);
+    },
+  },
+};
+/** Rows per tile for the q8 GEMMs: 8 i32x4 accumulators at 4 rows, as the f32 tile. */
+const Q_TILES = [1, 2, 3, 4];
+
+function qTile(mr, kindName) {
+  const kind = Q_KINDS[kindName];
+  const name = kind.name(mr);
+  const R = range(mr);
+  const L = [];
+  L.push(`// ${name}: C[${mr}×nr] (row stride ldc bytes) = epi(dequant(Aq[${mr}×k] · Wqᵀ) + bias), 1 ≤ nr ≤ 8,`);
+  L.push(`// kp = k rounded up to 4. a: one packed A strip (rows ${mr < 4 ? `0..${mr - 1} used` : '0..3'}), w: one packed weight panel.`);
+  L.push(`// ${kind.layout}. ${2 * mr} i32x4 accumulators.`);
+  L.push(`export function ${name}(nr: i32, kp: i32, a: usize, w: usize, c: usize, ldc: usize, epi: i32): void {`);
+  for (const i of R) L.push(`  let t${i}x0 = i32x4.splat(0), t${i}x1 = i32x4.splat(0);`);
+  L.push(`  let ap = a + Q8_A_HEADER;`);
+  L.push(`  let wp = w + Q8_W_HEADER;`);
+  L.push(`  const end = ap + (<usize>kp << ${kind.aBytesPerKp});`);
+  L.push(`  while (ap < end) {`);
+  kind.step(L, R);
+  L.push(`  }`);
+  for (const i of R) {
+    L.push(`  q8_store_row8(c${i === 0 ? '' : ` + ${i} * ldc`}, nr, t${i}x0, t${i}x1, a, ${i}, w, ${kind.zeroPoint}, epi);`);
+  }
+  L.push(`}`);
+  return L.join('\n');
+}
+
 function file(header, imports, bodies) {
   return `${STAMP}${header}\n${imports}\n\n${bodies.join('\n\n')}\n`;
 }
@@ -265,6 +340,14 @@ export function render() {
         `// Summation per output: KC = ${KC} products per fresh accumulator block, blocks added in k order.`,
       `import { nt_reduce1, nt_reduce4 } from '../reduce';`,
       NT_TILES.map(([m, n]) => ntTile(m, n, isa)),
+    );
+  }
+  for (const kind of Object.keys(Q_KINDS)) {
+    out[`gemm_q8__${kind}.ts`] = file(
+      `// Dynamically quantized GEMM tiles (${Q_TILES.map((m) => `${m}x8`).join(', ')}), ${kind}: one template, see the generator.\n` +
+        `// Integer sums are exact (int32, no overflow by the packers' ranges); the epilogue is q8_store_row8.`,
+      `import { Q8_A_HEADER, Q8_W_HEADER, q8_store_row8 } from '../q8_epilogue';`,
+      Q_TILES.map((mr) => qTile(mr, kind)),
     );
   }
   return out;

@@ -3,7 +3,7 @@
 // example from a loopback page, weights fetched by HTTP range requests, twice: cross-origin isolated
 // (COOP/COEP: SharedArrayBuffer, so the worker pool runs) and not (one thread, one warning line), with
 // the same numbers as Node.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -43,13 +43,22 @@ describe.runIf(runtimeAvailable('chromium', existsSync(CHROMIUM), '`apt-get inst
   let server: FileServer;
   let outDir = '';
   let reference: number[][];
+  let referenceQ8: number[][];
   let browser: import('playwright-core').Browser;
 
   beforeAll(async () => {
-    const model = (await ensureSynthetic('synthetic-tiny')).wbin;
+    const { folder, wbin: model } = await ensureSynthetic('synthetic-tiny');
     const bert = await Bert.load(model, { threads: 1 });
     reference = (await bert.embed(TEXTS)).map((v) => Array.from(v));
     await bert.dispose();
+    // a q8 file, and Node's vectors of it on the deterministic SIMD128 build (the page must give the same bits)
+    const { convertCheckpoint } = await import('../src/weights/convert.js');
+    mkdirSync(join(ROOT, '.cache', 'test-q8'), { recursive: true });
+    const q8 = join(ROOT, '.cache', 'test-q8', 'tiny.browser.q8.wbin');
+    await convertCheckpoint(folder, q8, { dtype: 'q8' });
+    const bq = await Bert.load(q8, { threads: 1, simd: 'simd' });
+    referenceQ8 = (await bq.embed(TEXTS)).map((v) => Array.from(v));
+    await bq.dispose();
 
     // The page's script: the embed example bundled for the browser. The kernels are found at
     // new URL('../../build/', import.meta.url), so the bundle is served two folders below build/.
@@ -61,7 +70,7 @@ import { embedExample } from './dist/app/bundle.js';
 window.embedExample = embedExample;
 window.ready = true;
 </script>`;
-    const files: Record<string, string> = { '/model.wbin': model };
+    const files: Record<string, string> = { '/model.wbin': model, '/model.q8.wbin': q8 };
     for (const prefix of ['/isolated', '/plain']) {
       files[`${prefix}/dist/app/bundle.js`] = bundleFile;
       for (const v of ['simd', 'relaxed', 'simd-mt', 'relaxed-mt']) files[`${prefix}/build/wasmbert.${v}.wasm`] = join(ROOT, `build/wasmbert.${v}.wasm`);
@@ -86,7 +95,7 @@ window.ready = true;
     if (outDir) rmSync(outDir, { recursive: true, force: true });
   });
 
-  async function runPage(prefix: string): Promise<{ out: ExampleOutput; isolated: boolean; warnings: string[] }> {
+  async function runPage(prefix: string, opts: { file?: string; threads?: number; simd?: 'simd' } = {}): Promise<{ out: ExampleOutput; isolated: boolean; warnings: string[] }> {
     const page = await browser.newPage();
     const warnings: string[] = [];
     page.on('console', (m) => {
@@ -99,8 +108,8 @@ window.ready = true;
       await page.waitForFunction(() => (window as unknown as { ready?: boolean }).ready === true, undefined, { timeout: 30_000 });
       const isolated = await page.evaluate(() => crossOriginIsolated);
       const out = (await page.evaluate(
-        ({ model, texts }) => (window as unknown as { embedExample: (o: unknown) => Promise<unknown> }).embedExample({ model, texts, threads: 2 }),
-        { model: `${server.url}/model.wbin`, texts: TEXTS },
+        ({ model, texts, threads, simd }) => (window as unknown as { embedExample: (o: unknown) => Promise<unknown> }).embedExample({ model, texts, threads, simd }),
+        { model: `${server.url}${opts.file ?? '/model.wbin'}`, texts: TEXTS, threads: opts.threads ?? 2, simd: opts.simd },
       )) as ExampleOutput;
       expect(errors).toEqual([]);
       return { out, isolated, warnings };
@@ -120,6 +129,13 @@ window.ready = true;
     expect((server.ranges.get('/model.wbin') ?? 0) - before).toBeGreaterThan(0);
     expect(server.whole.get('/model.wbin') ?? 0).toBe(0); // never the whole file
     expect(maxAbsDiff(out.vectors, reference)).toBeLessThanOrEqual(TOLERANCE);
+  }, 60_000);
+
+  it('a q8 file on the SIMD128 build: Node\'s q8 vectors, bit for bit', async () => {
+    const { out } = await runPage('/isolated', { file: '/model.q8.wbin', threads: 1, simd: 'simd' });
+    expect(out.variant).toBe('simd');
+    expect(maxAbsDiff(out.vectors, referenceQ8)).toBe(0);
+    expect(maxAbsDiff(out.vectors, reference)).toBeGreaterThan(1e-5); // really the int8 model
   }, 60_000);
 
   it('not isolated: one thread, one warning line, the same numbers', async () => {

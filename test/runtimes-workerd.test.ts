@@ -9,19 +9,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bert } from '../src/index.js';
 import { bin, maxAbsDiff, ROOT, runtimeAvailable, startServer, TEXTS, TOLERANCE, type FileServer } from './runtimes/harness.js';
 import { startWorkerd, type Workerd } from './runtimes/workerd.js';
-import { syntheticBaseF16 } from './synthetic.js';
+import { syntheticBase } from './synthetic.js';
 
 const MiB = 2 ** 20;
 /** Cloudflare's per-isolate memory limit */
 const ISOLATE_LIMIT = 128 * MiB;
 const WORKERD = existsSync(bin('workerd'));
 
-describe.runIf(runtimeAvailable('workerd', WORKERD, '`npm run peers` installs it into .cache/peers/'))('workerd: synthetic-base streamed under 128 MB', () => {
+// f16, and q8 (int8 Linears: half the f16 file's layer bytes stream per forward)
+for (const dtype of ['f16', 'q8'] as const)
+describe.runIf(runtimeAvailable('workerd', WORKERD, '`npm run peers` installs it into .cache/peers/'))(`workerd: synthetic-base ${dtype} streamed under 128 MB`, () => {
   let weights: FileServer;
   let wd: Workerd;
   let model = '';
   beforeAll(async () => {
-    model = await syntheticBaseF16();
+    model = await syntheticBase(dtype);
     weights = await startServer({ files: { '/model.wbin': model } });
     // A Workers isolate runs with its heap capped, so V8 collects before it nears 128 MB; local workerd sets
     // no cap and lets garbage (the fetch bodies of ~170 MB of layers per forward) pile up first. A 32 MB
@@ -58,7 +60,7 @@ describe.runIf(runtimeAvailable('workerd', WORKERD, '`npm run peers` installs it
 
     const grown = peak.hwm - idle.rss;
     console.log(
-      `workerd: wasm memory ${(first.wasmBytes / MiB).toFixed(1)} MiB, RSS idle ${(idle.rss / MiB).toFixed(1)} MiB, ` +
+      `workerd ${dtype}: wasm memory ${(first.wasmBytes / MiB).toFixed(1)} MiB, RSS idle ${(idle.rss / MiB).toFixed(1)} MiB, ` +
         `peak ${(peak.hwm / MiB).toFixed(1)} MiB (+${(grown / MiB).toFixed(1)} MiB serving); ` +
         `(1, 128) forward request ${forwardRequestMs.toFixed(0)} ms (streamed over loopback, ${first.variant})`,
     );

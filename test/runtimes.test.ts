@@ -81,3 +81,40 @@ describe.runIf(runtimeAvailable('bun', existsSync(bin('bun')), '`npm run peers` 
     expect(maxAbsDiff(out.vectors, reference.vectors)).toBeLessThanOrEqual(TOLERANCE);
   }, 60_000);
 });
+
+// A q8 file (convert --dtype q8: int8 Linears, f16 word table) through the same example in every runtime,
+// on the SIMD128 build (--simd): its q8 arithmetic is exact integer sums and fixed IEEE f32 steps, so every
+// engine must give this process's vectors BIT FOR BIT. (On the relaxed builds an FMA that fuses on one
+// engine and not another moves an activation across a 13-bit rounding boundary now and then: Bun measured
+// 6.3e-6 from Node there, more than f32's 1e-6 tolerance, by design of quantization, not an error.)
+describe('q8 file in every command-line runtime', () => {
+  let q8 = '';
+  let q8Reference: ExampleOutput;
+  beforeAll(async () => {
+    const { convertCheckpoint } = await import('../src/weights/convert.js');
+    const { folder } = await ensureSynthetic('synthetic-tiny');
+    const dir = join(ROOT, '.cache', 'test-q8');
+    mkdirSync(dir, { recursive: true });
+    q8 = join(dir, 'tiny.runtimes.q8.wbin');
+    await convertCheckpoint(folder, q8, { dtype: 'q8' });
+    q8Reference = parseExample(await run(process.execPath, [EXAMPLE, '--model', q8, '--simd', '--threads', '1', ...TEXTS]), 'node example, q8');
+    // really quantized: not the f32 file's vectors
+    expect(maxAbsDiff(q8Reference.vectors, reference.vectors)).toBeGreaterThan(1e-5);
+  }, 120_000);
+  const same = (out: ExampleOutput) => {
+    expect(out.variant).toMatch(/^simd/);
+    expect(maxAbsDiff(out.vectors, q8Reference.vectors)).toBe(0);
+  };
+  for (const major of [22, 24]) {
+    const node = nodes.get(major);
+    it.runIf(runtimeAvailable(`Node ${major}`, node !== undefined, '.ci/run installs node@22/node@24 into .cache/'))(`Node ${major}: q8 vectors equal this process's Node's, bit for bit`, async () => {
+      same(parseExample(await run(node!, [EXAMPLE, '--model', q8, '--simd', ...TEXTS]), `node ${major} q8`));
+    }, 60_000);
+  }
+  it.runIf(runtimeAvailable('deno', existsSync(bin('deno')), 'npm ci installs the deno devDependency'))('Deno: q8 vectors equal Node\'s, bit for bit', async () => {
+    same(parseExample(await run(bin('deno'), ['run', '-A', EXAMPLE, '--model', q8, '--simd', ...TEXTS]), 'deno example q8'));
+  }, 60_000);
+  it.runIf(runtimeAvailable('bun', existsSync(bin('bun')), 'npm ci installs the bun devDependency'))('Bun: q8 vectors equal Node\'s, bit for bit', async () => {
+    same(parseExample(await run(bin('bun'), [EXAMPLE, '--model', q8, '--simd', ...TEXTS]), 'bun example q8'));
+  }, 60_000);
+});

@@ -1,4 +1,4 @@
-// synthetic-base as an f16 .wbin, converted once from the f32 checkpoint and cached under .cache/runtimes/:
+// synthetic-base as an f16 (or q8) .wbin, converted once from the f32 checkpoint and cached under .cache/runtimes/:
 // what the streamed tests (test/streamed.test.ts), the workerd test and bench/workerd-memory.mjs read.
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,15 +7,20 @@ import { convertCheckpoint } from '../src/weights/convert.js';
 import { ROOT } from './shared.js';
 
 export async function syntheticBaseF16(): Promise<string> {
+  return syntheticBase('f16');
+}
+
+/** synthetic-base as an f16 or q8 (int8 Linears, `convert --dtype q8`) .wbin, converted once. */
+export async function syntheticBase(dtype: 'f16' | 'q8'): Promise<string> {
   const { folder } = await ensureSynthetic('synthetic-base');
   const dir = join(ROOT, '.cache', 'runtimes');
-  const out = join(dir, 'synthetic-base.f16.wbin');
+  const out = join(dir, `synthetic-base.${dtype}.wbin`);
   if (!existsSync(out)) {
     mkdirSync(dir, { recursive: true });
     // converted beside, then renamed: a run beside this one never reads half a file
     const tmp = `${out}.tmp-${process.pid}`;
     try {
-      await convertCheckpoint(folder, tmp, { dtype: 'f16' });
+      await convertCheckpoint(folder, tmp, { dtype });
       renameSync(tmp, out);
     } finally {
       rmSync(tmp, { force: true });

@@ -420,9 +420,11 @@ describe('bad .wbin files → WeightsError', () => {
     await rejectsWith(openBytes(withHeader((h) => ([h.tensors[5], h.tensors[7]] = [h.tensors[7], h.tensors[5]]))), /out of forward order/);
     await rejectsWith(openBytes(withHeader((h) => (h.config.num_hidden_layers = 1e9))), /tensors in the table, but a BertModel with 1000000000 layers/);
   });
-  it('unknown dtypes, and int8 reserved', async () => {
+  it('unknown dtypes; i8 only on 2-D tensors, with its scales in the length', async () => {
     await rejectsWith(openBytes(withHeader((h) => (h.tensors[2].dtype = 'bf16'))), /token_type_embeddings.*unknown dtype "bf16"/);
-    await rejectsWith(openBytes(withHeader((h) => (h.tensors[2].dtype = 'i8'))), /"i8".*reserved/);
+    await rejectsWith(openBytes(withHeader((h) => (h.tensors[3].dtype = 'i8'))), /LayerNorm.weight.*"i8" is for 2-D Linear weights/);
+    // [2, 8] as i8 is 2·8 values + 2 f32 scales = 24 bytes, not the f32 tensor's 64
+    await rejectsWith(openBytes(withHeader((h) => (h.tensors[2].dtype = 'i8'))), /token_type_embeddings.*length 64 bytes, but i8\[2,8\] is 24 bytes/);
   });
   it('bad config and tokenizer in the header', async () => {
     await rejectsWith(openBytes(withHeader((h) => (h.config.hidden_act = 'swish'))), /hidden_act/);

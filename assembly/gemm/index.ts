@@ -9,3 +9,11 @@ export {
 } from './gemm';
 export { matmul_f32_nt, matmul_f32_nn } from './matmul';
 export { attention_scratch_size, attention_f32 } from './attention';
+export {
+  gemm_qc8w_pack_size, gemm_qc8w_pack_offset, gemm_pack_qc8w_c2, gemm_pack_qc8w_c4,
+  gemm_qd16_max_k, gemm_pack_a_qd16_size, gemm_pack_a_qd16, gemm_pack_a_qd8_size, gemm_pack_a_qd8,
+  gemm_qd16_f32_qc8w__bias, gemm_qd16_f32_qc8w__bias_gelu, gemm_qd16_f32_qc8w__bias_gelu_tanh,
+  gemm_qd16_f32_qc8w__bias_relu, gemm_qd16_f32_qc8w__bias_residual,
+  gemm_qd8_available, gemm_qd8_f32_qc8w__bias, gemm_qd8_f32_qc8w__bias_gelu, gemm_qd8_f32_qc8w__bias_gelu_tanh,
+  gemm_qd8_f32_qc8w__bias_relu, gemm_qd8_f32_qc8w__bias_residual,
+} from './q8';

@@ -6,4 +6,4 @@ export { layernorm_f32, add_layernorm_f32 } from './layernorm';
 export {
   gelu_f32, gelu_tanh_f32, tanh_f32, erf_f32, exp_f32, relu_f32, add_f32, bias_add_f32, copy_f32,
 } from './elementwise';
-export { peak_fma_f32x4, peak_muladd_f32x4, peak_chains } from './peak';
+export { peak_fma_f32x4, peak_muladd_f32x4, peak_chains, peak_dot_i16x8, peak_dot_i8x16, peak_dot_ops } from './peak';

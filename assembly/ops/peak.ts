@@ -93,3 +93,74 @@ export function peak_chains(probe: i32): i32 {
 @inline function hsum(s: v128): f32 {
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3);
 }
+
+// ---- integer dot peaks (the q8 GEMMs' ceilings) -----------------------------------------------------------
+// Same design as the f32 probes: independent accumulator chains, operands re-read from the caller's 32-byte
+// block every iteration (nothing to hoist or fold). Each chain feeds its own value back into the dot, so no
+// two dots are the same expression (with dot(a, b) on every chain TurboFan would compute it once). 12 chains:
+// a chain step is the multiply's latency (pmaddwd / vpdpbusd: 5 cycles) + an add, and two multiply ports
+// need 10–12 steps in flight; 12 + a + b = 14 live v128, under the 15 V8 allocates. Integer arithmetic has no
+// slow path (wrapping is as fast as anything), so the operands' values do not matter.
+// OPs (multiply and add counted separately, as a GEMM's GOP/s are): per trip and chain,
+//   dot_i16x8_s + add:             8 multiply-adds = 16 OPs
+//   relaxed_dot_i8x16_i7x16_add_s: 16 multiply-adds = 32 OPs
+
+// @ts-ignore: decorator
+@inline const DOT_CHAINS = 12;
+
+// @ts-ignore: decorator
+@inline function d16(c: v128, a: v128, b: v128): v128 {
+  return i32x4.add(i32x4.dot_i16x8_s(c, b), a);
+}
+
+/** dot_i16x8_s + add chains (the qd16 GEMM's instructions, both builds). OPs = iters × 12 × 16. */
+export function peak_dot_i16x8(iters: i32, p: usize): i32 {
+  let c0 = v128.load(p), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+  let c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+  for (let i = 0; i < iters; i++) {
+    const a = v128.load(p);
+    const b = v128.load(p, 16);
+    c0 = d16(c0, a, b); c1 = d16(c1, a, b); c2 = d16(c2, a, b); c3 = d16(c3, a, b);
+    c4 = d16(c4, a, b); c5 = d16(c5, a, b); c6 = d16(c6, a, b); c7 = d16(c7, a, b);
+    c8 = d16(c8, a, b); c9 = d16(c9, a, b); c10 = d16(c10, a, b); c11 = d16(c11, a, b);
+  }
+  return isum(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+}
+
+/**
+ * relaxed_dot_i8x16_i7x16_add_s chains (the qd8 GEMM's instruction) on relaxed builds; the SIMD128 build
+ * runs the dot16 probe (the export exists everywhere). The engine's lowering decides the rate:
+ * pmaddubsw + pmaddwd + paddd (V8 on x64 here), vpdpbusd (AVX-VNNI lowering), ARM's sdot.
+ */
+export function peak_dot_i8x16(iters: i32, p: usize): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    let c0 = v128.load(p), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+    let c6 = c0, c7 = c0, c8 = c0, c9 = c0, c10 = c0, c11 = c0;
+    for (let i = 0; i < iters; i++) {
+      const a = v128.load(p);
+      const b = v128.load(p, 16);
+      c0 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c0); c1 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c1);
+      c2 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c2); c3 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c3);
+      c4 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c4); c5 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c5);
+      c6 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c6); c7 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c7);
+      c8 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c8); c9 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c9);
+      c10 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c10); c11 = i32x4.relaxed_dot_i8x16_i7x16_add_s(a, b, c11);
+    }
+    return isum(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11);
+  }
+  return peak_dot_i16x8(iters, p);
+}
+
+/** Integer OPs per iteration of a dot probe: 0 = peak_dot_i16x8, 1 = peak_dot_i8x16 (on this build). */
+export function peak_dot_ops(probe: i32): i32 {
+  return probe == 1 && ASC_FEATURE_RELAXED_SIMD ? DOT_CHAINS * 32 : DOT_CHAINS * 16;
+}
+
+// @ts-ignore: decorator
+@inline function isum(c0: v128, c1: v128, c2: v128, c3: v128, c4: v128, c5: v128, c6: v128, c7: v128, c8: v128, c9: v128, c10: v128, c11: v128): i32 {
+  const s = i32x4.add(
+    i32x4.add(i32x4.add(i32x4.add(c0, c1), i32x4.add(c2, c3)), i32x4.add(i32x4.add(c4, c5), i32x4.add(c6, c7))),
+    i32x4.add(i32x4.add(c8, c9), i32x4.add(c10, c11)),
+  );
+  return i32x4.extract_lane(s, 0);
+}

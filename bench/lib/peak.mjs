@@ -9,7 +9,11 @@ export function measurePeak(e, arena, probe, quick = false) {
   const operands = arena.alloc(32);
   new Float32Array(arena.memory.buffer, operands, 8).set([1, 1, 1, 1, 0, 0, 0, 0]);
   const fn = probe === 0 ? e.peak_fma_f32x4 : e.peak_muladd_f32x4;
-  const flopsPerIter = e.peak_chains(probe) * 8;
+  return bestRate(fn, operands, e.peak_chains(probe) * 8, quick);
+}
+
+/** Operations per ns (= G/s) of fn(iters, operands), best of several timed calls after a tier-up. */
+function bestRate(fn, operands, opsPerIter, quick) {
   for (let i = 0; i < 300; i++) fn(1000, operands); // tier up (no OSR for wasm: many short calls)
   let iters = 1 << 16;
   for (;;) {
@@ -24,5 +28,18 @@ export function measurePeak(e, arena, probe, quick = false) {
     fn(iters, operands);
     best = Math.min(best, performance.now() - t);
   }
-  return (iters * flopsPerIter) / (best * 1e6);
+  return (iters * opsPerIter) / (best * 1e6);
+}
+
+/**
+ * The integer dot peak, GOP/s (multiplies and adds counted separately): probe 0 = peak_dot_i16x8
+ * (i32x4.dot_i16x8_s + add, the qd16 GEMM's ceiling), 1 = peak_dot_i8x16 (relaxed 8-bit dot on relaxed
+ * builds, the qd8 GEMM's ceiling). null when the build has no such probe.
+ */
+export function measureDotPeak(e, arena, probe, quick = false) {
+  if (typeof e.peak_dot_ops !== 'function') return null;
+  const operands = arena.alloc(32);
+  new Int32Array(arena.memory.buffer, operands, 8).fill(0x01010101);
+  const fn = probe === 0 ? e.peak_dot_i16x8 : e.peak_dot_i8x16;
+  return bestRate(fn, operands, e.peak_dot_ops(probe), quick);
 }

@@ -1,17 +1,18 @@
-// wasmbert convert <hf-folder> <out.wbin> [--dtype f32|f16]
+// wasmbert convert <hf-folder> <out.wbin> [--dtype f32|f16|q8]
 import { parseArgs } from 'node:util';
 import { asUsageError, checkOutputFile, UsageError } from './args.js';
 import { convertCheckpoint } from '../weights/convert.js';
 import { progressBar } from '../weights/progress.js';
 
-const USAGE = `usage: wasmbert convert <hf-folder> <out.wbin> [--dtype f32|f16]
+const USAGE = `usage: wasmbert convert <hf-folder> <out.wbin> [--dtype f32|f16|q8]
 
 Reads a Hugging Face BERT folder (config.json; vocab.txt or tokenizer.json; tokenizer_config.json;
 model.safetensors or model-0000k-of-0000n.safetensors + model.safetensors.index.json) and writes one
 .wbin file (weights/FORMAT.md). Accepts BertModel, BertForPreTraining/BertForMaskedLM (bert. prefix) and
 sentence-transformers checkpoints; heads BertModel does not have (cls.*, classifier) are skipped.
 
-  --dtype f32|f16   stored precision (default f32; f16 halves the file, values rounded to nearest even)
+  --dtype f32|f16|q8  stored precision (default f32; f16 halves the file, values rounded to nearest even;
+                    q8: Linear weights int8 per output row, embeddings f16, about a quarter of f32)
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -27,7 +28,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const dtype = parsed.values.dtype;
   if (parsed.positionals.length !== 2) throw new UsageError(`expected <hf-folder> <out.wbin>, got ${parsed.positionals.length} arguments`);
-  if (dtype !== 'f32' && dtype !== 'f16') throw new UsageError(`--dtype must be f32 or f16 (got ${JSON.stringify(dtype)})`);
+  if (dtype !== 'f32' && dtype !== 'f16' && dtype !== 'q8') throw new UsageError(`--dtype must be f32, f16 or q8 (got ${JSON.stringify(dtype)})`);
   const [folder, out] = parsed.positionals;
   checkOutputFile(out);
   const bar = progressBar(`convert → ${dtype}`);

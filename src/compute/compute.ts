@@ -1,11 +1,22 @@
 // The kernel calls a model makes, in one place and knowing no model: the single-threaded implementation
 // calls the wasm exports directly; the threaded one (src/threads/) splits the same calls across workers.
 // Families (src/models/) call these; the engine (src/engine/) picks the implementation.
+import { ModelError } from '../errors.js';
 import type { KernelExports } from '../runtime/exports.js';
 import type { GemmFn } from '../runtime/gemm-exports.js';
 
-/** How a Linear's weight is stored; each format has its size (linearBytes), packing (packLinear) and GEMMs (linearExport) below. */
-export type LinearFormat = 'f32';
+/**
+ * How a Linear's weight is stored; each format has its size (linearBytes), packing (packLinear) and GEMMs
+ * (linearExport) below. 'f32': gemm_pack_f32's panels. 'qc8w': int8 per output channel
+ * (gemm_pack_qc8w_c2's panels), run by the qd16 GEMMs over A quantized per row to 13 bits while it is
+ * packed (assembly/gemm/q8.ts).
+ */
+export type LinearFormat = 'f32' | 'qc8w';
+
+/** Bytes of the packed-A scratch a Linear of this k needs for m rows, whatever its format. */
+export function packedABytes(k: KernelExports, m: number, kk: number): number {
+  return Math.max(k.gemm_pack_a_size(m, kk), k.gemm_pack_a_qd16_size(m, kk));
+}
 
 /** A Linear layer's weights, packed once for the GEMM: `w` points at panels of [out=n, in=k] plus bias. */
 export interface Linear {
@@ -63,6 +74,8 @@ export function linearBytes(k: KernelExports, format: LinearFormat, n: number, k
   switch (format) {
     case 'f32':
       return k.gemm_pack_size(n, kk);
+    case 'qc8w':
+      return k.gemm_qc8w_pack_size(n, kk);
   }
 }
 
@@ -74,7 +87,20 @@ export function packLinear(k: KernelExports, format: LinearFormat, n: number, kk
   switch (format) {
     case 'f32':
       return k.gemm_pack_f32(n, kk, w, kk, bias, dst);
+    case 'qc8w':
+      // the file's own int8 values and scales are packed (packLinearInt8), never re-quantized from f32:
+      // quantizing again could move a scale by an ulp and the weights would not be the file's
+      throw new ModelError(`an int8 Linear [${n}, ${kk}] is packed from its stored int8 bytes (packLinearInt8), not from f32`);
   }
+}
+
+/**
+ * Packs an int8 Linear: Wq [n, k] (int8, row stride ldw bytes), its per-row scales [n] and bias [n] (f32)
+ * into `dst` (linearBytes 'qc8w' of [n, k]) for the qd16 GEMMs. n a multiple of 8 may be packed in parts:
+ * rows n0.. go to dst + gemm_qc8w_pack_offset(n0, k).
+ */
+export function packLinearInt8(k: KernelExports, n: number, kk: number, wq: number, ldw: number, scales: number, bias: number, dst: number): void {
+  k.gemm_pack_qc8w_c2(n, kk, wq, ldw, scales, bias, dst);
 }
 
 /** The GEMM export for a Linear of this format (a new format adds its case here, in linearBytes and in packLinear). */
@@ -82,7 +108,16 @@ export function linearExport(lin: Linear, e: Epilogue, packedA: boolean): keyof 
   switch (lin.format) {
     case 'f32':
       return gemmExport(e, packedA);
+    case 'qc8w':
+      // A is always packed (quantized) for these: gemm_qd16_f32_qc8w__<the f32 GEMM's suffix>
+      return gemmExport(e, false).replace('gemm_f32__', 'gemm_qd16_f32_qc8w__') as keyof KernelExports;
   }
+}
+
+/** Packs A for a Linear of this format into scratch (packedABytes(m, k) bytes): f32 strips, or 13-bit quantized ones. */
+export function packA(k: KernelExports, lin: Linear, m: number, x: number, ldx: number, scratch: number): void {
+  if (lin.format === 'qc8w') k.gemm_pack_a_qd16(m, lin.k, x, ldx, scratch);
+  else k.gemm_pack_a_f32(m, lin.k, x, ldx, scratch);
 }
 
 export class SingleThreadCompute implements Compute {
@@ -96,8 +131,9 @@ export class SingleThreadCompute implements Compute {
   linear(m: number, x: number, ldx: number, lin: Linear, y: number, ldy: number, epilogue: Epilogue, scratch?: number): void {
     if (m === 0) return;
     const k = this.k;
-    if (scratch) {
-      k.gemm_pack_a_f32(m, lin.k, x, ldx, scratch);
+    if (scratch || lin.format === 'qc8w') {
+      if (!scratch) throw new ModelError(`an int8 Linear [${lin.n}, ${lin.k}] needs packed-A scratch (its activations are quantized there)`);
+      packA(k, lin, m, x, ldx, scratch);
       return (k[linearExport(lin, epilogue, true)] as GemmFn)(m, lin.n, lin.k, scratch, lin.k, lin.w, y, ldy);
     }
     return (k[linearExport(lin, epilogue, false)] as GemmFn)(m, lin.n, lin.k, x, ldx, lin.w, y, ldy);

@@ -7,12 +7,13 @@
 import { ModelError, RuntimeError } from '../errors.js';
 import { SingleThreadCompute, linearBytes, type Compute, type LinearFormat } from '../compute/compute.js';
 import type { BatchRows, Chunk, Family, GroupParams, PackedSeq } from '../models/family.js';
-import { groupName, prefixOf, walkGroup, type GroupSpec, type Placed } from '../models/spec.js';
+import { groupName, prefixOf, walkGroup, type GroupSpec, type LinearSpec, type Placed } from '../models/spec.js';
 import { Arena } from '../runtime/arena.js';
 import { giveSpare, takeKernels } from '../runtime/spare.js';
 import { warnOnce, type Kernels } from '../runtime/wasm.js';
 import { createThreadedCompute, defaultThreadCount, threadsAvailable } from '../threads/compute.js';
 import type { WbinFile } from '../weights/wbin.js';
+import { decodeF16Bytes } from '../weights/f16.js';
 import { Packer } from './packer.js';
 import { StreamState } from './stream.js';
 
@@ -92,6 +93,8 @@ export class Session<Buffers extends string, Out> {
     /** resident: every layer's params; streamed: the slot's, once */
     private readonly layers: readonly GroupParams[],
     private readonly stream: StreamState | undefined,
+    /** a resident f16 row table: its rows are decoded into `buf` per forward */
+    private readonly half?: { readonly table: number; readonly rows: number; readonly width: number; readonly buf: number },
   ) {}
 
   /** Opens a session over an opened weights file; on any failure nothing stays alive (workers, the source). */
@@ -116,13 +119,32 @@ export class Session<Buffers extends string, Out> {
       // Carve everything out first: nothing may grow the memory while a read writes into it.
       // Weights: each group walked once for its size, then carved (a repeated group: every layer
       // resident, or one slot streamed); the walk at the carved base gives every pointer.
-      const packedBytes = (n: number, kk: number, format: LinearFormat) => linearBytes(k, format, n, kk);
-      const skip = (g: GroupSpec) => (p: Placed['spec']) => streamed && family.rowTable?.group === g.kind && family.rowTable.param === p.name;
+      // int8 Linears where the file stores their weights as i8 (every layer alike: the first one decides)
+      const format = (g: GroupSpec) => (p: LinearSpec): LinearFormat => {
+        const t = file.tensors.find((x) => x.name === prefixOf(g, g.repeat ? 0 : undefined) + p.parts[0].weight.key);
+        if (t?.dtype !== 'i8') return 'f32';
+        const kk = family.sizes[p.in] as number;
+        if (kk > k.gemm_qd16_max_k()) throw new ModelError(`${p.name}: int8 Linears take at most ${k.gemm_qd16_max_k()} inputs (their int32 sums could overflow), this one has ${kk}`);
+        return 'qc8w';
+      };
+      const packedBytes = (n: number, kk: number, f: LinearFormat) => linearBytes(k, f, n, kk);
+      // The family's row table (BERT: the word embeddings): streamed, it stays in the file and the rows a
+      // batch uses are read per forward; resident from an f16 file, it stays f16 in memory (half the bytes:
+      // 47 MB for bert-base) and the rows a batch uses are decoded per forward (exact: f16 → f32 is).
+      let rowSpec: { entry: string; rows: number; width: number } | undefined;
+      if (family.rowTable) {
+        const g = family.spec.groups.find((x) => x.kind === family.rowTable!.group)!;
+        const p = g.params.find((x) => x.name === family.rowTable!.param);
+        if (p?.role !== 'embedding') throw new ModelError(`${family.spec.modelType}: row table ${family.rowTable.param} is not an embedding`);
+        rowSpec = { entry: prefixOf(g) + p.table.key, rows: family.sizes[p.table.shape[0]] as number, width: family.sizes[p.table.shape[1]] as number };
+      }
+      const halfTable = !streamed && rowSpec !== undefined && file.tensors.find((t) => t.name === rowSpec!.entry)?.dtype === 'f16';
+      const skip = (g: GroupSpec) => (p: Placed['spec']) => (streamed || halfTable) && family.rowTable?.group === g.kind && family.rowTable.param === p.name;
       const place = (g: GroupSpec, count: number): Placement => {
-        const size = walkGroup(g, family.sizes, packedBytes, { skip: skip(g) }).bytes;
+        const size = walkGroup(g, family.sizes, packedBytes, { skip: skip(g), format: format(g) }).bytes;
         return { g, size, base: arena.alloc(size * count, `${g.kind} weights`) };
       };
-      const at = (p: Placement, i = 0) => walkGroup(p.g, family.sizes, packedBytes, { base: p.base + i * p.size, skip: skip(p.g) }).params;
+      const at = (p: Placement, i = 0) => walkGroup(p.g, family.sizes, packedBytes, { base: p.base + i * p.size, skip: skip(p.g), format: format(p.g) }).params;
       const groups = new Map<string, GroupParams>();
       const placements: Placement[] = [];
       let layerPlacement: Placement | undefined;
@@ -163,21 +185,18 @@ export class Session<Buffers extends string, Out> {
       // staging holds the largest Linear's stacked f32 weight and bias while it is packed
       let stagingBytes = 0;
       for (const params of [...groups.values(), layers[0]]) {
-        for (const p of params.values()) if (p.role === 'linear') stagingBytes = Math.max(stagingBytes, Packer.stagingBytes(p.n, p.k));
+        for (const p of params.values()) if (p.role === 'linear') stagingBytes = Math.max(stagingBytes, Packer.stagingBytes(p.n, p.k, p.format));
       }
+      // resident f16 table: staging (free once loaded) takes the decoded rows of each forward
+      if (halfTable) stagingBytes = Math.max(stagingBytes, 4 * maxTokens * rowSpec!.width);
       const staging = arena.alloc(stagingBytes, 'staging');
       let rowTable: { ptr: number; entry: string; width: number } | undefined;
-      if (streamed && family.rowTable) {
-        const g = family.spec.groups.find((x) => x.kind === family.rowTable!.group)!;
-        const p = g.params.find((x) => x.name === family.rowTable!.param);
-        if (p?.role !== 'embedding') throw new ModelError(`${family.spec.modelType}: row table ${family.rowTable.param} is not an embedding`);
-        const width = family.sizes[p.table.shape[1]] as number;
-        rowTable = { ptr: arena.alloc(4 * maxTokens * width, 'streamed rows'), entry: prefixOf(g) + p.table.key, width };
-      }
+      if (streamed && rowSpec) rowTable = { ptr: arena.alloc(4 * maxTokens * rowSpec.width, 'streamed rows'), entry: rowSpec.entry, width: rowSpec.width };
+      const half = halfTable ? { table: arena.alloc(2 * rowSpec!.rows * rowSpec!.width, 'row table (f16)'), rows: rowSpec!.rows, width: rowSpec!.width, buf: staging } : undefined;
 
       const progress = options.onProgress ?? (() => {});
       progress(`loading ${file.source.name} (${residency})`);
-      const packer = new Packer(k, arena, staging, (name, dest) => file.readTensorF32(name, dest));
+      const packer = new Packer(k, arena, staging, (name, dest) => file.readTensorF32(name, dest), (name, dest) => file.readTensorBytes(name, dest));
       for (const p of placements) await packer.packGroup(groups.get(p.g.kind)!, prefixOf(p.g));
       if (!streamed) {
         for (let i = 0; i < nLayers; i++) {
@@ -185,8 +204,9 @@ export class Session<Buffers extends string, Out> {
           progress(`${layerPlacement.g.kind} ${i + 1}/${nLayers} packed`);
         }
       }
+      if (half) await file.readTensorBytes(rowSpec!.entry, new Uint8Array(kernels.memory.buffer, half.table, 2 * half.rows * half.width));
       const stream = streamed ? new StreamState(file, layerPlacement.g, nLayers, layers[0], staging, rowTable) : undefined;
-      return new Session(family, file, kernels, arena, compute, residency, maxTokens, buffers, groups, layers, stream);
+      return new Session(family, file, kernels, arena, compute, residency, maxTokens, buffers, groups, layers, stream, half);
     } catch (e) {
       // nothing half-loaded stays alive: the workers, the source and the kernels go with the failed load
       await compute?.dispose();
@@ -268,6 +288,17 @@ export class Session<Buffers extends string, Out> {
         return params;
       },
       gatheredRows: async () => {
+        const half = this.half;
+        if (half) {
+          // one row per packed row, decoded from the resident f16 table (ids were checked against vocab_size)
+          const H = half.width;
+          const mem = kernels.memory.buffer;
+          for (let r = 0; r < T; r++) {
+            const id = rows.ids[rowB[r]][rowT[r]];
+            decodeF16Bytes(new Uint8Array(mem, half.table + 2 * id * H, 2 * H), new Float32Array(mem, half.buf + 4 * r * H, H));
+          }
+          return half.buf;
+        }
         if (!stream) return undefined;
         const ids = new Int32Array(T);
         for (let r = 0; r < T; r++) ids[r] = rows.ids[rowB[r]][rowT[r]];

@@ -144,16 +144,27 @@ class StreamState {
   /** Reads layer i and packs it into the slot; returns the slot's params. */
   async loadLayer(i: number, k: KernelExports, arena: Arena): Promise<GroupParams> {
     const last = this.nLayers - 1;
-    const packer = new Packer(k, arena, this.staging, async (name, dest) => {
+    // a tensor's stored bytes, from the small ones set aside or from its chunk
+    const stored = async (name: string): Promise<Uint8Array> => {
       const entry = this.file.tensor(name);
       const small = this.small.get(name);
-      if (small) return this.file.decodeInto(entry, small, dest);
+      if (small) return small;
       const c = this.chunkOf.get(name);
       if (c === undefined) throw new ModelError(`${this.file.source.name}: ${name} is in no layer's byte range`);
       const ch = this.chunks[c];
       const bytes = await this.chunk(c);
-      this.file.decodeInto(entry, bytes.subarray(entry.offset - ch.offset, entry.offset - ch.offset + entry.byteLength), dest);
-    });
+      return bytes.subarray(entry.offset - ch.offset, entry.offset - ch.offset + entry.byteLength);
+    };
+    const packer = new Packer(
+      k, arena, this.staging,
+      async (name, dest) => this.file.decodeInto(this.file.tensor(name), await stored(name), dest),
+      async (name, dest) => {
+        const bytes = await stored(name);
+        // e.g. a file whose layers disagree on a Linear's dtype (the first layer decides the format)
+        if (bytes.length !== dest.length) throw new ModelError(`${this.file.source.name}: ${name} has ${bytes.length} stored bytes, its packed format needs ${dest.length}`);
+        dest.set(bytes);
+      },
+    );
     try {
       await packer.packGroup(this.slot, prefixOf(this.layerGroup, i));
     } catch (err) {

@@ -67,4 +67,39 @@ export interface GemmExports {
   attention_f32(
     n: number, d: number, q: number, k: number, v: number, ld: number, scale: number, ctx: number, ldc: number, probs: number, scratch: number,
   ): void;
+
+  // ---- q8 (assembly/gemm/q8.ts): int8 weights per output channel, A quantized per row when packed ----
+  // Panels: 8 columns, 96-byte header (bias, scales, column sums) + 8·kp bytes (kp = k rounded up to 4).
+  // Strips: 4 rows, 32-byte header (scales, zero points) + 8·kp (qd16) or 4·kp (qd8) bytes.
+  // Every q8 GEMM takes the uniform GemmFn arguments; `a` is the packed strips (lda unused).
+  /** Bytes of a packed int8 [n, k] weight, either layout. */
+  gemm_qc8w_pack_size(n: number, k: number): number;
+  /** Byte offset of the panel of column n0 (a multiple of 8): the column slice for threads. */
+  gemm_qc8w_pack_offset(n0: number, k: number): number;
+  /** Pack Wq [n, k] int8 (row stride ldw BYTES), scales [n] f32, bias [n] f32 (0 = none) for the qd16 GEMMs. */
+  gemm_pack_qc8w_c2(n: number, k: number, w: number, ldw: number, scale: number, bias: number, packed: number): void;
+  /** The same for the qd8 GEMMs (4-deep groups, for the relaxed 8-bit dot). */
+  gemm_pack_qc8w_c4(n: number, k: number, w: number, ldw: number, scale: number, bias: number, packed: number): void;
+  /** Largest k of the qd16 GEMMs (4096: their int32 sums cannot overflow below it). */
+  gemm_qd16_max_k(): number;
+  /** Bytes gemm_pack_a_qd16 writes for [m, k]; for m a multiple of 4, also the byte offset of row m. */
+  gemm_pack_a_qd16_size(m: number, k: number): number;
+  /** Quantize A [m, k] (row stride lda) per row to int16 in [−4095, 4095] and pack it. */
+  gemm_pack_a_qd16(m: number, k: number, a: number, lda: number, pa: number): void;
+  /** Bytes gemm_pack_a_qd8 writes for [m, k]; for m a multiple of 4, also the byte offset of row m. */
+  gemm_pack_a_qd8_size(m: number, k: number): number;
+  /** Quantize A [m, k] (row stride lda) per row to uint7 [0, 127] with a zero point and pack it. */
+  gemm_pack_a_qd8(m: number, k: number, a: number, lda: number, pa: number): void;
+  gemm_qd16_f32_qc8w__bias: GemmFn;
+  gemm_qd16_f32_qc8w__bias_gelu: GemmFn;
+  gemm_qd16_f32_qc8w__bias_gelu_tanh: GemmFn;
+  gemm_qd16_f32_qc8w__bias_relu: GemmFn;
+  gemm_qd16_f32_qc8w__bias_residual: GemmFn;
+  /** 1 on the relaxed builds (which have the qd8 GEMMs), 0 on SIMD128 (whose qd8 GEMMs trap). */
+  gemm_qd8_available(): number;
+  gemm_qd8_f32_qc8w__bias: GemmFn;
+  gemm_qd8_f32_qc8w__bias_gelu: GemmFn;
+  gemm_qd8_f32_qc8w__bias_gelu_tanh: GemmFn;
+  gemm_qd8_f32_qc8w__bias_relu: GemmFn;
+  gemm_qd8_f32_qc8w__bias_residual: GemmFn;
 }

@@ -37,4 +37,10 @@ export interface OpsExports {
   peak_muladd_f32x4(iters: number, p: number): number;
   /** Multiply-add pairs per iteration: probe 0 = peak_fma_f32x4 (10), 1 = peak_muladd_f32x4 (6). */
   peak_chains(probe: number): number;
+  /** Peak probe: 12 chains of i32x4.dot_i16x8_s + add over the block at p; OPs = iters·peak_dot_ops(0). */
+  peak_dot_i16x8(iters: number, p: number): number;
+  /** Peak probe: 12 chains of i32x4.relaxed_dot_i8x16_i7x16_add_s (the dot16 probe on SIMD128); OPs = iters·peak_dot_ops(1). */
+  peak_dot_i8x16(iters: number, p: number): number;
+  /** Integer OPs (multiplies and adds) per iteration: 0 = peak_dot_i16x8 (192), 1 = peak_dot_i8x16 (384 relaxed, 192 SIMD128). */
+  peak_dot_ops(probe: number): number;
 }

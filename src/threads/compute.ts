@@ -12,7 +12,7 @@ import type { Arena } from '../runtime/arena.js';
 import type { KernelExports } from '../runtime/exports.js';
 import { probeFeatures } from '../runtime/features.js';
 import type { Kernels } from '../runtime/wasm.js';
-import { SingleThreadCompute, linearExport, type Compute, type Epilogue, type Linear } from '../compute/compute.js';
+import { SingleThreadCompute, linearExport, packA, type Compute, type Epilogue, type Linear } from '../compute/compute.js';
 import { Jobs, checkJobs, type JobName } from './jobs.js';
 import { WorkerPool } from './pool.js';
 import { workerKind } from './spawn.js';
@@ -99,7 +99,7 @@ const TASKS_PER_THREAD = 8;
 /** tanh: elements per block (a multiple of the f32x4 width, so every thread's SIMD lanes match one call's) */
 const ELEM_BLOCK = 16;
 
-type GemmJob = Extract<JobName, `gemm_f32${string}`>;
+type GemmJob = Extract<JobName, `gemm_${string}`>;
 
 /** `parts` contiguous ranges of [0, total) in units of `unit`, as even as whole units allow. */
 function split(total: number, parts: number, unit: number): number[] {
@@ -148,13 +148,18 @@ class PoolCompute implements ThreadedCompute {
     const T = this.pool.threads;
     this.lastSplit = CALLER;
     if (m === 0) return;
-    if (m * n * k < this.minWork) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue, scratch);
+    const q8 = lin.format === 'qc8w';
+    if (m * n * k < this.minWork || (q8 && !scratch)) return this.single.linear(m, x, ldx, lin, y, ldy, epilogue, scratch);
     if (scratch) {
-      // A is packed once, here (O(m·k), ~2% of the GEMM); every thread then reads the same strips
-      this.k.gemm_pack_a_f32(m, k, x, ldx, scratch);
+      // A is packed once, here (O(m·k), ~2% of the GEMM; for int8 Linears quantized too); every thread
+      // then reads the same strips
+      packA(this.k, lin, m, x, ldx, scratch);
       x = scratch;
       ldx = k;
     }
+    // where a column slice's panels and a row slice's strips start, in this format's layouts
+    const colAt = (n0: number) => lin.w + (q8 ? this.k.gemm_qc8w_pack_offset(n0, k) : this.k.gemm_pack_offset(n0, k));
+    const rowAt = (m0: number) => x + (q8 ? this.k.gemm_pack_a_qd16_size(m0, k) : 4 * m0 * ldx);
     const job = linearExport(lin, epilogue, !!scratch) as GemmJob;
     const { nr, mr } = this;
     const panels = Math.ceil(n / nr);
@@ -171,7 +176,7 @@ class PoolCompute implements ThreadedCompute {
       p.begin(1);
       for (let i = 0; i + 1 < cols.length; i++) {
         const n0 = cols[i];
-        jobs.post(job, m, cols[i + 1] - n0, k, x, ldx, lin.w + this.k.gemm_pack_offset(n0, k), y + 4 * n0, ldy);
+        jobs.post(job, m, cols[i + 1] - n0, k, x, ldx, colAt(n0), y + 4 * n0, ldy);
       }
       return p.run();
     }
@@ -181,7 +186,7 @@ class PoolCompute implements ThreadedCompute {
     p.begin(1);
     for (let i = 0; i + 1 < rows.length; i++) {
       const m0 = rows[i];
-      jobs.post(job, rows[i + 1] - m0, n, k, x + 4 * m0 * ldx, ldx, lin.w, y + 4 * m0 * ldy, ldy);
+      jobs.post(job, rows[i + 1] - m0, n, k, rowAt(m0), ldx, lin.w, y + 4 * m0 * ldy, ldy);
     }
     p.run();
   }

@@ -37,6 +37,12 @@ export const JOBS = {
   gemm_f32_pa__bias_gelu_tanh: { args: GEMM_ARGS },
   gemm_f32_pa__bias_relu: { args: GEMM_ARGS },
   gemm_f32_pa__bias_residual: { args: GEMM_ARGS },
+  // int8 Linears: A packed and quantized on the caller (gemm_pack_a_qd16), the tiles split like the f32 ones
+  gemm_qd16_f32_qc8w__bias: { args: GEMM_ARGS },
+  gemm_qd16_f32_qc8w__bias_gelu: { args: GEMM_ARGS },
+  gemm_qd16_f32_qc8w__bias_gelu_tanh: { args: GEMM_ARGS },
+  gemm_qd16_f32_qc8w__bias_relu: { args: GEMM_ARGS },
+  gemm_qd16_f32_qc8w__bias_residual: { args: GEMM_ARGS },
   // each thread packs K and V into its own attention scratch
   attention_f32: { args: ['n', 'd', 'q', 'k', 'v', 'ld', 'scale', 'ctx', 'ldc', 'probs', 'scratch'], perThread: ['scratch'] },
   layernorm_f32: { args: ['m', 'n', 'x', 'ldx', 'gamma', 'beta', 'eps', 'y', 'ldy'] },

@@ -8,16 +8,31 @@ import { basename, join, resolve } from 'node:path';
 import { ModelError, TokenizerError, WeightsError } from '../errors.js';
 import { parseBertConfig, type BertConfig } from '../models/bert/config.js';
 import { BERT } from '../models/bert/spec.js';
-import { canonicalName as specCanonicalName, groupTensorNames, layerOf } from '../models/spec.js';
+import { canonicalName as specCanonicalName, groupTensorNames, layerOf, locate } from '../models/spec.js';
 import { encodeF16 } from './f16.js';
+import { quantizeRowsInt8 } from './quantize.js';
 import { numel, openCheckpointTensors, readTensorF32 } from './safetensors.js';
 import { tokenizerFromFiles } from '../tokenizer/load.js';
 import { readTokenizerFiles } from '../tokenizer/load-node.js';
 import { readSentenceFolder } from '../sentence/read-node.js';
 import { canonicalTensors, writeWbin, type WbinDtype, type WbinTensorInput, type WbinTokenizer } from './wbin.js';
 
+/**
+ * Stored precision: f32, f16 (every tensor), or q8: the spec's quantizable Linear weights as symmetric
+ * int8 per output row ("i8", src/weights/quantize.ts), the embedding tables as f16, the rest f32.
+ */
+export type ConvertDtype = 'f32' | 'f16' | 'q8';
+
+/** What q8 stores a tensor as: i8 for quantizable Linear weights, f16 for embedding tables, f32 otherwise. */
+export function q8Dtype(name: string): WbinDtype {
+  const at = locate(BERT, name);
+  if (at?.param.role === 'linear' && at.param.quantizable && at.param.parts.some((p) => p.weight === at.tensor)) return 'i8';
+  if (at?.param.role === 'embedding') return 'f16';
+  return 'f32';
+}
+
 export interface ConvertOptions {
-  dtype?: WbinDtype;
+  dtype?: ConvertDtype;
   /** bytes written so far, of the total */
   onProgress?: (done: number, total: number) => void;
   /** problems that do not stop the conversion (NaN/Inf, f16 overflow); default: console.warn */
@@ -29,7 +44,7 @@ export interface ConvertOptions {
 export interface ConvertReport {
   out: string;
   bytes: number;
-  dtype: WbinDtype;
+  dtype: ConvertDtype;
   tensors: number;
   hasPooler: boolean;
   /** checkpoint tensors that are not BertModel's (heads, buffers), not written */
@@ -101,7 +116,7 @@ export function canonicalName(name: string): string {
 /** Converts a Hugging Face BERT folder into one .wbin (atomically: nothing half-written on failure). */
 export async function convertCheckpoint(folder: string, outWbin: string, opts: ConvertOptions = {}): Promise<ConvertReport> {
   const dtype = opts.dtype ?? 'f32';
-  if (dtype !== 'f32' && dtype !== 'f16') throw new WeightsError(`--dtype must be f32 or f16 (got ${JSON.stringify(dtype)})`);
+  if (dtype !== 'f32' && dtype !== 'f16' && dtype !== 'q8') throw new WeightsError(`--dtype must be f32, f16 or q8 (got ${JSON.stringify(dtype)})`);
   const warn = opts.onWarning ?? ((m: string) => console.warn(`wasmbert: ${m}`));
   const info = opts.onInfo ?? (() => {});
   // a sentence-transformers folder: its settings ride in the header; the BERT may sit in a module's subfolder
@@ -166,9 +181,10 @@ export async function convertCheckpoint(folder: string, outWbin: string, opts: C
       if (!['F32', 'F16', 'BF16', 'F64'].includes(src.dtype)) {
         throw new WeightsError(`dtype ${src.dtype} is not a float type (F32, F16, BF16, F64)`, { file: src.file.source.name, tensor: src.name });
       }
+      const stored: WbinDtype = dtype === 'q8' ? q8Dtype(e.name) : dtype;
       return {
         name: e.name,
-        dtype,
+        dtype: stored,
         shape: e.shape,
         bytes: async () => {
           const f32 = await readTensorF32(src.file, src.name);
@@ -179,7 +195,18 @@ export async function convertCheckpoint(folder: string, outWbin: string, opts: C
             if (v - v !== 0) (v !== v ? nan++ : inf++); // v - v is NaN exactly for NaN and ±Inf
           }
           if (nan || inf) say(`${src.name}: ${nan} NaN and ${inf} Inf value(s) among ${numel(e.shape)} (kept as they are)`);
-          if (dtype === 'f32') return new Uint8Array(f32.buffer);
+          if (stored === 'f32') return new Uint8Array(f32.buffer);
+          if (stored === 'i8') {
+            if (nan || inf) throw new WeightsError(`${nan} NaN and ${inf} Inf value(s): an int8 weight cannot hold them (convert to f32 or f16)`, { file: src.file.source.name, tensor: src.name });
+            // values, then one f32 scale per row (little-endian): FORMAT.md §3
+            const [rows, cols] = e.shape;
+            const { q, scale } = quantizeRowsInt8(f32, rows, cols);
+            const out = new Uint8Array(rows * cols + 4 * rows);
+            out.set(new Uint8Array(q.buffer, q.byteOffset, q.length));
+            const dv = new DataView(out.buffer, rows * cols);
+            for (let r = 0; r < rows; r++) dv.setFloat32(4 * r, scale[r], true);
+            return out;
+          }
           const h = new Uint16Array(f32.length);
           const over = encodeF16(f32, h);
           if (over) say(`${src.name}: ${over} value(s) beyond float16's range (±65504) became ±Inf`);
@@ -192,6 +219,7 @@ export async function convertCheckpoint(folder: string, outWbin: string, opts: C
       source: basename(resolve(folder)),
       source_dtypes: srcDtypes,
       converter: 'wasmbert convert',
+      ...(dtype === 'q8' ? { dtype: 'q8', q8: 'Linear weights int8 per output row (i8), embeddings f16, the rest f32' } : {}),
       skipped,
       ...(typeof raw.synthetic === 'string' ? { synthetic: raw.synthetic } : {}),
       ...(Array.isArray(raw.architectures) ? { architectures: raw.architectures } : {}),

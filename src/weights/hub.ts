@@ -14,15 +14,15 @@ import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/prom
 import { join } from 'node:path';
 import { WeightsError } from '../errors.js';
 import { hubCacheDir } from './cache.js';
-import { convertCheckpoint, type ConvertReport } from './convert.js';
-import type { WbinDtype } from './wbin.js';
+import { convertCheckpoint, type ConvertDtype, type ConvertReport } from './convert.js';
 
 export interface PullOptions {
   revision?: string;
   /** default https://huggingface.co (or $HF_ENDPOINT) */
   baseUrl?: string;
   cacheDir?: string;
-  dtype?: WbinDtype;
+  /** f32, f16 or q8 (src/weights/convert.ts) */
+  dtype?: ConvertDtype;
   fetch?: typeof fetch;
   /** bearer token for gated/private repos (default $HF_TOKEN) */
   token?: string;

@@ -27,8 +27,17 @@ export const preambleBytes = (version: number): number => (version >= 2 ? PREAMB
 /** A header bigger than this is refused before it is read (a 250k-token vocab is ~5 MB of JSON). */
 export const MAX_HEADER_BYTES = 64 << 20;
 
-export type WbinDtype = 'f32' | 'f16';
-export const DTYPE_BYTES: Readonly<Record<WbinDtype, number>> = { f32: 4, f16: 2 };
+export type WbinDtype = 'f32' | 'f16' | 'i8';
+/** Bytes per element; an i8 tensor also stores one f32 scale per row after its values (storedBytes). */
+export const DTYPE_BYTES: Readonly<Record<WbinDtype, number>> = { f32: 4, f16: 2, i8: 1 };
+
+/**
+ * Stored bytes of a tensor: numel · bytes per element, and for "i8" (symmetric int8 per row, a 2-D
+ * Linear weight [rows, cols]) the values then rows f32 scales: value = int8 · scale[row] (FORMAT.md §3).
+ */
+export function storedBytes(dtype: WbinDtype, shape: readonly number[]): number {
+  return numel(shape) * DTYPE_BYTES[dtype] + (dtype === 'i8' ? 4 * shape[0] : 0);
+}
 
 export interface TensorEntry {
   name: string;
@@ -134,6 +143,13 @@ export class WbinFile {
       await this.source.read(t.offset, t.byteLength, new Uint8Array(dest.buffer, dest.byteOffset, t.byteLength));
       return;
     }
+    if (t.dtype === 'i8') {
+      // int8 values dequantized (q · scale[row]); the q8 engine reads the stored bytes instead (readTensorBytes)
+      const bytes = new Uint8Array(t.byteLength);
+      await this.source.read(t.offset, t.byteLength, bytes);
+      this.decodeInto(t, bytes, dest);
+      return;
+    }
     // f16: in chunks, so a 23M-element word embedding needs 2 MiB of scratch, not 47 MB
     const bpe = DTYPE_BYTES[t.dtype];
     const chunk = 1 << 20;
@@ -143,6 +159,13 @@ export class WbinFile {
       await this.source.read(t.offset + i * bpe, m * bpe, scratch);
       this.decodeInto({ name: t.name, dtype: t.dtype, byteLength: m * bpe }, scratch, dest.subarray(i, i + m));
     }
+  }
+
+  /** The stored bytes of tensor `name` into dest (dest.length = its byteLength): e.g. an i8 tensor's values and scales. */
+  async readTensorBytes(name: string, dest: Uint8Array): Promise<void> {
+    const t = this.tensor(name);
+    if (dest.length !== t.byteLength) throw new WeightsError(`destination holds ${dest.length} bytes, tensor has ${t.byteLength}`, { file: this.source.name, tensor: name });
+    await this.source.read(t.offset, t.byteLength, dest);
   }
 
   /** Decodes one tensor's stored bytes (e.g. a slice of a layer read with readRange) into float32. */
@@ -189,6 +212,22 @@ export type DecodeEntry = Pick<TensorEntry, 'name' | 'dtype' | 'byteLength'> & {
 export function decodeInto(entry: DecodeEntry, bytes: Uint8Array, dest: Float32Array, file?: string): void {
   const bpe = DTYPE_BYTES[entry.dtype];
   if (!bpe) throw new WeightsError(`unknown dtype ${JSON.stringify(entry.dtype)}`, { file, tensor: entry.name });
+  if (entry.dtype === 'i8') {
+    // a whole tensor only: values [rows·cols] then rows f32 scales
+    const rows = entry.shape?.[0] ?? 0;
+    const n = dest.length;
+    if (!rows || n % rows || entry.byteLength !== n + 4 * rows || bytes.length < entry.byteLength) {
+      throw new WeightsError(`decode of an i8 tensor needs all of it: ${entry.byteLength} bytes, shape ${JSON.stringify(entry.shape)}, into ${n} floats`, { file, tensor: entry.name });
+    }
+    const cols = n / rows;
+    const q = new Int8Array(bytes.buffer, bytes.byteOffset, n);
+    const sc = new DataView(bytes.buffer, bytes.byteOffset + n, 4 * rows);
+    for (let r = 0; r < rows; r++) {
+      const s = sc.getFloat32(4 * r, true);
+      for (let i = r * cols; i < (r + 1) * cols; i++) dest[i] = q[i] * s;
+    }
+    return;
+  }
   const n = entry.byteLength / bpe;
   if (dest.length !== n || bytes.length < entry.byteLength) {
     throw new WeightsError(`decode of ${entry.byteLength} bytes (${n} ${entry.dtype}) from ${bytes.length} bytes into ${dest.length} floats`, { file, tensor: entry.name });
@@ -294,16 +333,15 @@ export async function openWbin(source: WeightSource): Promise<WbinFile> {
       fail(known ? `out of forward order: entry ${i} should be "${want.name}"` : `unexpected tensor (entry ${i} should be "${want.name}")`, name);
     }
     const dtype = raw.dtype;
-    if (dtype !== 'f32' && dtype !== 'f16') {
-      fail(dtype === 'i8' ? 'dtype "i8" (int8 with scales) is reserved in the format but not supported by this reader' : `unknown dtype ${JSON.stringify(dtype)} (f32 or f16)`, name);
-    }
+    if (dtype !== 'f32' && dtype !== 'f16' && dtype !== 'i8') fail(`unknown dtype ${JSON.stringify(dtype)} (f32, f16 or i8)`, name);
+    if (dtype === 'i8' && want.shape.length !== 2) fail(`dtype "i8" is for 2-D Linear weights, not shape ${JSON.stringify(want.shape)}`, name);
     const shape = raw.shape;
     if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) return fail(`shape ${JSON.stringify(shape)} is not a list of non-negative integers`, name);
     if (!sameShape(shape, want.shape)) fail(`shape ${JSON.stringify(shape)} disagrees with the config, which needs ${JSON.stringify(want.shape)}`, name);
     const offset = raw.offset;
     const length = raw.length;
     if (!Number.isSafeInteger(offset) || (offset as number) < 0 || (offset as number) % WBIN_ALIGN) fail(`offset ${JSON.stringify(offset)} is not a non-negative multiple of ${WBIN_ALIGN}`, name);
-    const bytes = numel(shape) * DTYPE_BYTES[dtype as WbinDtype];
+    const bytes = storedBytes(dtype as WbinDtype, shape as number[]);
     if (length !== bytes) fail(`length ${JSON.stringify(length)} bytes, but ${dtype}${JSON.stringify(shape)} is ${bytes} bytes`, name);
     if ((offset as number) < end) fail(`offset ${offset} overlaps the tensor before it (which ends at ${end})`, name);
     if ((offset as number) + bytes > dataLength) fail(`bytes [${offset}, ${(offset as number) + bytes}) reach beyond the data section (${dataLength} bytes)`, name);
@@ -403,13 +441,14 @@ export async function writeWbin(path: string, spec: WbinWriteSpec, opts: { onPro
     const t = given.get(e.name) ?? fail(`missing (a BertModel with ${spec.config.num_hidden_layers} layers needs it)`, e.name);
     if (!sameShape(t.shape, e.shape)) fail(`shape ${JSON.stringify(t.shape)} disagrees with the config, which needs ${JSON.stringify(e.shape)}`, e.name);
     if (!(t.dtype in DTYPE_BYTES)) fail(`unknown dtype ${JSON.stringify(t.dtype)}`, e.name);
+    if (t.dtype === 'i8' && e.shape.length !== 2) fail(`dtype "i8" is for 2-D Linear weights, not shape ${JSON.stringify(e.shape)}`, e.name);
     return t;
   });
   if (spec.tokenizer.vocab.length > spec.config.vocab_size) fail(`tokenizer has ${spec.tokenizer.vocab.length} tokens but vocab_size is ${spec.config.vocab_size}`);
 
   let pos = 0;
   const table = ordered.map((t) => {
-    const length = numel(t.shape) * DTYPE_BYTES[t.dtype];
+    const length = storedBytes(t.dtype, t.shape);
     const entry = { name: t.name, dtype: t.dtype, shape: t.shape, offset: pos, length, sha256: '0'.repeat(64) };
     pos = align(pos + length);
     return entry;

@@ -16,16 +16,6 @@ export function gemm_f32_1x8__simd128(nr: i32, k: i32, a: usize, lda: usize, w: 
     kk -= q;
     let c0x0 = f32x4.splat(0), c0x1 = f32x4.splat(0);
     let b0: v128, b1: v128, va: v128;
-    while (q >= 1) {
-      b0 = v128.load(wp);
-      b1 = v128.load(wp, 16);
-      va = v128.load32_splat(a0);
-      c0x0 = f32x4.add(f32x4.mul(va, b0), c0x0);
-      c0x1 = f32x4.add(f32x4.mul(va, b1), c0x1);
-      a0 += 4;
-      wp += 32;
-      q -= 1;
-    }
     while (q > 0) {
       b0 = v128.load(wp);
       b1 = v128.load(wp, 16);
@@ -58,19 +48,6 @@ export function gemm_f32_2x8__simd128(nr: i32, k: i32, a: usize, lda: usize, w: 
     let c0x0 = f32x4.splat(0), c0x1 = f32x4.splat(0);
     let c1x0 = f32x4.splat(0), c1x1 = f32x4.splat(0);
     let b0: v128, b1: v128, va: v128;
-    while (q >= 1) {
-      b0 = v128.load(wp);
-      b1 = v128.load(wp, 16);
-      va = v128.load32_splat(a0);
-      c0x0 = f32x4.add(f32x4.mul(va, b0), c0x0);
-      c0x1 = f32x4.add(f32x4.mul(va, b1), c0x1);
-      va = v128.load32_splat(a1);
-      c1x0 = f32x4.add(f32x4.mul(va, b0), c1x0);
-      c1x1 = f32x4.add(f32x4.mul(va, b1), c1x1);
-      a0 += 4; a1 += 4;
-      wp += 32;
-      q -= 1;
-    }
     while (q > 0) {
       b0 = v128.load(wp);
       b1 = v128.load(wp, 16);
@@ -111,22 +88,6 @@ export function gemm_f32_3x8__simd128(nr: i32, k: i32, a: usize, lda: usize, w: 
     let c1x0 = f32x4.splat(0), c1x1 = f32x4.splat(0);
     let c2x0 = f32x4.splat(0), c2x1 = f32x4.splat(0);
     let b0: v128, b1: v128, va: v128;
-    while (q >= 1) {
-      b0 = v128.load(wp);
-      b1 = v128.load(wp, 16);
-      va = v128.load32_splat(a0);
-      c0x0 = f32x4.add(f32x4.mul(va, b0), c0x0);
-      c0x1 = f32x4.add(f32x4.mul(va, b1), c0x1);
-      va = v128.load32_splat(a1);
-      c1x0 = f32x4.add(f32x4.mul(va, b0), c1x0);
-      c1x1 = f32x4.add(f32x4.mul(va, b1), c1x1);
-      va = v128.load32_splat(a2);
-      c2x0 = f32x4.add(f32x4.mul(va, b0), c2x0);
-      c2x1 = f32x4.add(f32x4.mul(va, b1), c2x1);
-      a0 += 4; a1 += 4; a2 += 4;
-      wp += 32;
-      q -= 1;
-    }
     while (q > 0) {
       b0 = v128.load(wp);
       b1 = v128.load(wp, 16);
@@ -175,25 +136,6 @@ export function gemm_f32_4x8__simd128(nr: i32, k: i32, a: usize, lda: usize, w: 
     let c2x0 = f32x4.splat(0), c2x1 = f32x4.splat(0);
     let c3x0 = f32x4.splat(0), c3x1 = f32x4.splat(0);
     let b0: v128, b1: v128, va: v128;
-    while (q >= 1) {
-      b0 = v128.load(wp);
-      b1 = v128.load(wp, 16);
-      va = v128.load32_splat(a0);
-      c0x0 = f32x4.add(f32x4.mul(va, b0), c0x0);
-      c0x1 = f32x4.add(f32x4.mul(va, b1), c0x1);
-      va = v128.load32_splat(a1);
-      c1x0 = f32x4.add(f32x4.mul(va, b0), c1x0);
-      c1x1 = f32x4.add(f32x4.mul(va, b1), c1x1);
-      va = v128.load32_splat(a2);
-      c2x0 = f32x4.add(f32x4.mul(va, b0), c2x0);
-      c2x1 = f32x4.add(f32x4.mul(va, b1), c2x1);
-      va = v128.load32_splat(a3);
-      c3x0 = f32x4.add(f32x4.mul(va, b0), c3x0);
-      c3x1 = f32x4.add(f32x4.mul(va, b1), c3x1);
-      a0 += 4; a1 += 4; a2 += 4; a3 += 4;
-      wp += 32;
-      q -= 1;
-    }
     while (q > 0) {
       b0 = v128.load(wp);
       b1 = v128.load(wp, 16);

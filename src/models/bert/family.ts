@@ -3,7 +3,7 @@
 // intermediates back in the caller's [B, L, ·] layout. Position ids are a hook (positionIds): BERT's are
 // 0..L-1 whatever the mask says; RoBERTa-style families offset them past the padding index.
 import type { KernelExports } from '../../runtime/exports.js';
-import { attentionScratchBytes } from '../../compute/compute.js';
+import { attentionScratchBytes, packedABytes } from '../../compute/compute.js';
 import type { BatchRows, Chunk, Family } from '../family.js';
 import type { Sizes } from '../spec.js';
 import { tensor, type Tensor } from '../tensor.js';
@@ -65,7 +65,8 @@ export class BertFamily implements Family<BertBuffers, ForwardOutput> {
   buffers(k: KernelExports, maxTokens: number): Record<BertBuffers, number> {
     const { hidden_size: H, intermediate_size: I } = this.config;
     const T = maxTokens;
-    const packA = (m: number, kk: number) => k.gemm_pack_a_size(m, kk);
+    // f32 strips or 13-bit quantized ones (int8 Linears), whichever is bigger
+    const packA = (m: number, kk: number) => packedABytes(k, m, kk);
     return {
       hidden: 4 * T * H,
       qkv: Math.max(4 * T * 3 * H, packA(T, H), packA(T, I)),
