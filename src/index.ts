@@ -30,3 +30,4 @@ export { memorySource, httpSource, bunMmapSource, openSource, type WeightSource,
 export { loadKernels, chooseVariant, type Variant, type Kernels, type LoadOptions } from './runtime/wasm.js';
 export { probeFeatures, type WasmFeatures } from './runtime/features.js';
 export { threadsAvailable, defaultThreadCount } from './threads/compute.js';
+export { createEmbeddingHandler, type EmbeddingHandler, type HandlerOptions, type RequestLog } from './serve/index.js';

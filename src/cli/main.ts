@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
   forward: { module: './forward.js', summary: 'run cases.json through the model, write every output as safetensors' },
   embed: { module: './embed.js', summary: 'sentence embeddings as JSON' },
   inspect: { module: './inspect.js', summary: 'layer by layer: tokens, embeddings, hidden states, attention' },
+  serve: { module: './serve.js', summary: 'an embedding service (OpenAI /v1/embeddings, TEI /embed) and the BERT page' },
   bench: { module: './bench.js', summary: 'benchmarks (kernels | tokenizer | encoder)' },
 };
 

@@ -1,0 +1,266 @@
+// wasmbert serve --model <file|folder|org/name> [--port] [--host] [--threads] [--max-batch-tokens] …
+//
+// The web-standard handler (src/serve) behind node:http: each IncomingMessage becomes a Request whose signal
+// aborts when the client goes away, each Response is streamed back. SIGTERM/SIGINT: stop accepting, answer
+// 503 to what still arrives on open connections, finish the work in flight, exit. One JSON line per request
+// on stdout; progress and errors on stderr.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, extname, join, normalize, sep } from 'node:path';
+import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { RuntimeError, ServeError } from '../errors.js';
+import type { Bert } from '../model/bert.js';
+import { createEmbeddingHandler, type EmbeddingHandler, type HandlerOptions } from '../serve/handler.js';
+import { parseKeys } from '../serve/auth.js';
+import { loadModelArg } from './model-arg.js';
+
+const USAGE = `usage: wasmbert serve [--model <model.wbin | hf-folder | org/name>] [options]
+
+An embedding service: OpenAI's POST /v1/embeddings, Hugging Face TEI's POST /embed, /tokenize, GET /health,
+/info, /metrics, and at GET / a page that runs BERT in your browser. Without --model: synthetic-base.
+
+  --port N               port (default 8080; 0 picks a free one)
+  --host H               address to bind (default 127.0.0.1; without an API key, binding elsewhere must be asked for)
+  --api-key K            require "Authorization: Bearer K" (repeatable; $WASMBERT_API_KEYS may hold several, comma-separated)
+  --threads N            compute threads (default: the cores)
+  --max-batch-tokens N   token budget of one batched forward (default 4096)
+  --max-wait-ms N        how long an idle server waits to fill a batch (default 2)
+  --max-queue N          requests waiting beyond which new ones get 429 (default 256)
+  --no-batching          every request runs alone
+  --auto-truncate        truncate over-long inputs instead of answering 413
+  --pooling P            mean | cls | pooler (default mean)
+  --model-id NAME        the name /info and /v1/embeddings report
+  --quiet                no request log
+`;
+
+/** Listens on host:port and serves `handler`; resolves once listening. */
+export async function listen(handler: (r: Request) => Promise<Response>, opts: { port: number; host: string }): Promise<Server> {
+  const server = createServer((req, res) => void bridge(handler, req, res, opts.host));
+  // keep-alive connections would hold a draining server open: close them once idle
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => resolve());
+  });
+  return server;
+}
+
+/** node:http → Request → handler → Response → node:http. */
+async function bridge(handler: (r: Request) => Promise<Response>, req: IncomingMessage, res: ServerResponse, host: string): Promise<void> {
+  const ac = new AbortController();
+  // the client went away before the answer was written: its queued work is dropped
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort();
+  });
+  try {
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
+    const request = new Request(`http://${req.headers.host ?? host}${req.url ?? '/'}`, {
+      method: req.method,
+      headers,
+      body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+      signal: ac.signal,
+      // @ts-expect-error Node's fetch needs duplex for a streamed body; the DOM types lack it
+      duplex: 'half',
+    });
+    const response = await handler(request);
+    res.statusCode = response.status;
+    response.headers.forEach((v, k) => res.setHeader(k, v));
+    if (response.body && req.method !== 'HEAD') {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+      }
+    }
+    res.end();
+  } catch (e) {
+    if (!res.headersSent) {
+      res.statusCode = 500;
+      res.setHeader('content-type', 'application/json');
+    }
+    res.end(JSON.stringify({ error: 'internal error', error_type: 'backend' }));
+    process.stderr.write(`wasmbert serve: ${e instanceof Error ? e.stack : String(e)}\n`);
+  }
+}
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8', '.css': 'text/css', '.wasm': 'application/wasm', '.json': 'application/json', '.png': 'image/png', '.wbin': 'application/octet-stream' };
+
+/**
+ * The page and what it loads: web/ at /, the package's dist/ and build/ (wasmbert itself, its kernels),
+ * @assemblyscript/loader, and the model at /model.wbin by HTTP range. Cross-origin isolated (COOP + COEP), so
+ * the page may use threads.
+ */
+export function pageAssets(modelFile: string | undefined): (request: Request) => Response | undefined {
+  let loader: string | undefined;
+  try {
+    loader = dirname(fileURLToPath(import.meta.resolve('@assemblyscript/loader')));
+  } catch {
+    loader = undefined;
+  }
+  const mounts: [string, string][] = [
+    ['/dist/', join(ROOT, 'dist')],
+    ['/build/', join(ROOT, 'build')],
+    ['/vendor/loader/', loader ?? join(ROOT, 'node_modules', '@assemblyscript', 'loader')],
+    ['/', join(ROOT, 'web')],
+  ];
+  return (request) => {
+    const { pathname } = new URL(request.url);
+    let file: string | undefined;
+    if (pathname === '/model.wbin') file = modelFile;
+    else {
+      for (const [prefix, dir] of mounts) {
+        if (!pathname.startsWith(prefix)) continue;
+        const rel = decodeURIComponent(pathname.slice(prefix.length)) || 'index.html';
+        const full = normalize(join(dir, rel));
+        if (!full.startsWith(dir + sep)) return undefined; // no ../ out of the mount
+        file = full;
+        break;
+      }
+    }
+    if (!file || !existsSync(file) || !statSync(file).isFile()) return undefined;
+    return fileResponse(file, request.headers.get('range'));
+  };
+}
+
+function fileResponse(file: string, range: string | null): Response {
+  const size = statSync(file).size;
+  const headers: Record<string, string> = {
+    'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
+    'accept-ranges': 'bytes',
+    'cross-origin-opener-policy': 'same-origin',
+    'cross-origin-embedder-policy': 'require-corp',
+    'cross-origin-resource-policy': 'same-origin',
+    'cache-control': 'no-cache',
+  };
+  const m = range ? /^bytes=(\d+)-(\d*)$/.exec(range) : null;
+  if (range && !m) return new Response(null, { status: 416, headers: { ...headers, 'content-range': `bytes */${size}` } });
+  let start = 0;
+  let end = size - 1;
+  if (m) {
+    start = Number(m[1]);
+    end = m[2] ? Math.min(Number(m[2]), size - 1) : size - 1;
+    if (start > end || start >= size) return new Response(null, { status: 416, headers: { ...headers, 'content-range': `bytes */${size}` } });
+    headers['content-range'] = `bytes ${start}-${end}/${size}`;
+  }
+  headers['content-length'] = String(end - start + 1);
+  const body = size === 0 ? null : (Readable.toWeb(createReadStream(file, { start, end })) as ReadableStream<Uint8Array>);
+  return new Response(body, { status: m ? 206 : 200, headers });
+}
+
+async function resolveModel(arg: string | undefined, threads: number | undefined, log: (s: string) => void): Promise<{ bert: Bert; label: string; file?: string }> {
+  // org/name that is not a local path: the Hugging Face hub (cached), as `wasmbert pull`
+  if (arg && /^[\w.-]+\/[\w.-]+$/.test(arg) && !existsSync(arg)) {
+    const { pull } = await import('../weights/hub.js');
+    const { wbin } = await pull(arg, { onInfo: log });
+    const { Bert } = await import('../model/bert.js');
+    return { bert: await Bert.load(wbin, { threads }), label: arg, file: wbin };
+  }
+  const { ensureSynthetic } = await import('../weights/cache.js');
+  const { bert, label, synthetic } = await loadModelArg(arg, { threads }, log);
+  let file: string | undefined;
+  if (synthetic) file = (await ensureSynthetic(label as 'synthetic-base' | 'synthetic-tiny')).wbin;
+  else if (arg && existsSync(arg) && statSync(arg).isFile()) file = arg;
+  return { bert, label, file };
+}
+
+const intArg = (v: string | undefined, name: string): number | undefined => {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new ServeError(`--${name} must be a non-negative integer (got "${v}")`, 2, 'validation', name);
+  return n;
+};
+
+export async function main(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: 'string' },
+        port: { type: 'string', default: '8080' },
+        host: { type: 'string' },
+        'api-key': { type: 'string', multiple: true },
+        threads: { type: 'string' },
+        'max-batch-tokens': { type: 'string' },
+        'max-wait-ms': { type: 'string' },
+        'max-queue': { type: 'string' },
+        'no-batching': { type: 'boolean' },
+        'auto-truncate': { type: 'boolean' },
+        pooling: { type: 'string', default: 'mean' },
+        'model-id': { type: 'string' },
+        quiet: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    process.stderr.write(`wasmbert serve: ${(err as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (!['mean', 'cls', 'pooler'].includes(values.pooling!)) {
+    process.stderr.write(`wasmbert serve: --pooling must be mean, cls or pooler (got "${values.pooling}")\n`);
+    return 2;
+  }
+  const keys = parseKeys([...(values['api-key'] ?? []), process.env.WASMBERT_API_KEYS ?? '']);
+  // No key: loopback only, unless --host says otherwise (then it is the operator's choice, and we say so).
+  const host = values.host ?? '127.0.0.1';
+  const say = (s: string) => process.stderr.write(`wasmbert serve: ${s}\n`);
+  if (keys.length === 0 && values.host && !/^(127\.|::1$|localhost$)/.test(values.host)) say(`no API key: anyone who can reach ${values.host} can use this server`);
+
+  const { bert, label, file } = await resolveModel(values.model, intArg(values.threads, 'threads'), say);
+  const opts: HandlerOptions = {
+    modelId: values['model-id'] ?? label,
+    apiKeys: keys,
+    pooling: values.pooling as HandlerOptions['pooling'],
+    autoTruncate: values['auto-truncate'] ?? false,
+    batching: !values['no-batching'],
+    maxBatchTokens: intArg(values['max-batch-tokens'], 'max-batch-tokens'),
+    maxWaitMs: intArg(values['max-wait-ms'], 'max-wait-ms'),
+    maxQueueRequests: intArg(values['max-queue'], 'max-queue'),
+    version: packageVersion(),
+    // the page downloads the weights: not when the server is keyed (a browser cannot send the bearer key)
+    assets: keys.length === 0 ? pageAssets(file) : undefined,
+    log: values.quiet ? undefined : (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
+  };
+  const handler: EmbeddingHandler = createEmbeddingHandler(bert, opts);
+  let server: Server;
+  try {
+    server = await listen(handler, { port: intArg(values.port, 'port') ?? 8080, host });
+  } catch (e) {
+    await bert.dispose();
+    throw new RuntimeError(`cannot listen on ${host}:${values.port}: ${(e as Error).message}`);
+  }
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : values.port;
+  say(`${label} (${bert.variant}, ${bert.threads} thread${bert.threads === 1 ? '' : 's'}) on http://${host.includes(':') ? `[${host}]` : host}:${port}/${keys.length ? `, ${keys.length} API key${keys.length === 1 ? '' : 's'}` : ''}`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      say(`${signal}: draining`);
+      server.close(); // no new connections
+      void handler.drain().then(async () => {
+        server.closeAllConnections?.();
+        await bert.dispose();
+        say('drained, bye');
+        resolve();
+      });
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+  });
+  return 0;
+}
+
+function packageVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '0.0.0';
+  }
+}
