@@ -138,14 +138,15 @@ export function createEmbeddingHandler(bert: Bert, options: HandlerOptions = {})
     if (value === undefined || value === null) throw new ServeError(`${field} is missing`, 400, 'validation', field);
     const prompt = promptOf(body);
     let items: unknown[];
-    if (typeof value === 'string') items = [value];
-    else if (Array.isArray(value) && value.length > 0 && typeof value[0] === 'number') items = [value];
+    // one input (a string or one list of ids): errors name the field itself, not field[0]
+    const single = typeof value === 'string' || (Array.isArray(value) && value.length > 0 && typeof value[0] === 'number');
+    if (single) items = [value];
     else if (Array.isArray(value)) items = value;
     else throw new ServeError(`${field} must be a string, an array of strings, an array of token ids or an array of those (got ${typeName(value)})`, 400, 'validation', field);
     if (items.length === 0) throw new ServeError(`${field} is an empty array`, 400, 'validation', field);
     if (items.length > maxClientBatchSize) throw new ServeError(`${field} has ${items.length} inputs, more than the ${maxClientBatchSize} one request may carry`, 413, 'validation', field);
     const rows = items.map((x, i) => {
-      const f = items.length === 1 && !Array.isArray(value) ? field : `${field}[${i}]`;
+      const f = single ? field : `${field}[${i}]`;
       if (typeof x === 'string') return textRow(prompt + x, truncate, left, f);
       if (Array.isArray(x)) return idRow(x, truncate, left, f);
       throw new ServeError(`${f} must be a string or an array of token ids (got ${typeName(x)})`, 400, 'validation', f);

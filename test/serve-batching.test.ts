@@ -1,0 +1,129 @@
+// Dynamic batching: concurrent requests coalesced into few forwards must each get exactly (bit for bit) the
+// vectors bert.embed gives them alone — the model computes only valid tokens and each GEMM row depends on its
+// own input row, so a sequence's bits cannot depend on its batch-mates; this test is what holds that. Also:
+// the bounded queue (429 + Retry-After), dropping the work of clients that went away, batching off.
+// synthetic-tiny; one thread and two (the pool splits GEMMs by columns, so batching and threads compose).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Bert } from '../src/model/bert.js';
+import { threadsAvailable } from '../src/threads/compute.js';
+import { createEmbeddingHandler, type HandlerOptions } from '../src/serve/handler.js';
+import { Batcher } from '../src/serve/batcher.js';
+import { ensureSynthetic } from '../src/weights/cache.js';
+
+let wbin = '';
+beforeAll(async () => {
+  wbin = (await ensureSynthetic('synthetic-tiny')).wbin;
+});
+
+const post = (body: unknown, signal?: AbortSignal) => new Request('http://localhost/embed', { method: 'POST', body: JSON.stringify(body), signal });
+
+// lengths from 3 to ~120 tokens, some repeated: sorted, split and padded in every way the batcher can
+const TEXTS = Array.from({ length: 24 }, (_, i) => Array.from({ length: 1 + ((i * 37) % 23) * (i % 3 === 0 ? 5 : 1) }, (_, j) => `word${(i * 7 + j) % 13}`).join(' '));
+
+function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
+  const x = Buffer.from(new Float32Array(Array.from(a)).buffer);
+  const y = Buffer.from(new Float32Array(Array.from(b)).buffer);
+  return a.length === b.length && x.equals(y);
+}
+
+for (const threads of [1, 2]) {
+  describe.runIf(threads === 1 || threadsAvailable())(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
+    let bert: Bert;
+    beforeAll(async () => {
+      bert = await Bert.load(wbin, { threads });
+    });
+    afterAll(async () => bert?.dispose());
+
+    it.each(['mean', 'cls', 'pooler'] as const)('24 concurrent requests (%s pooling) batched: each gets bert.embed\'s bits alone', async (pooling) => {
+      const alone = [];
+      for (const t of TEXTS) alone.push((await bert.embed([t], { pooling }))[0]);
+      const batches: number[] = [];
+      // a wait long enough that all 24 requests arrive before the first forward; a budget that forces several batches
+      const h = createEmbeddingHandler(bert, { pooling, maxWaitMs: 50, maxBatchTokens: 400 });
+      const onBatch = h.batcher.onBatch;
+      h.batcher.onBatch = (s, w) => {
+        batches.push(s.sequences);
+        onBatch(s, w);
+      };
+      const answers = await Promise.all(TEXTS.map((t) => h(post({ inputs: t })).then((r) => r.json() as Promise<number[][]>)));
+      answers.forEach((a, i) => expect(sameBits(a[0], alone[i]), `request ${i}`).toBe(true));
+      expect(batches.reduce((s, n) => s + n, 0)).toBe(TEXTS.length);
+      // batched for real: fewer batches than requests, more than one (the 400-token budget)
+      expect(batches.length).toBeGreaterThan(1);
+      expect(batches.length).toBeLessThan(TEXTS.length / 2);
+    });
+  });
+}
+
+describe('queue, disconnects, batching off', () => {
+  let bert: Bert;
+  beforeAll(async () => {
+    bert = await Bert.load(wbin, { threads: 1 });
+  });
+  afterAll(async () => bert?.dispose());
+
+  it('a full queue answers 429 with Retry-After (TEI overloaded / OpenAI rate_limit_exceeded); the rest succeed', async () => {
+    const h = createEmbeddingHandler(bert, { maxQueueRequests: 3, maxWaitMs: 20 });
+    const res = await Promise.all(Array.from({ length: 10 }, (_, i) => h(post({ inputs: `text ${i}` }))));
+    const codes = res.map((r) => r.status);
+    expect(codes.filter((c) => c === 200)).toHaveLength(3);
+    expect(codes.filter((c) => c === 429)).toHaveLength(7);
+    const r429 = res.find((r) => r.status === 429)!;
+    expect(Number(r429.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await r429.json()).toMatchObject({ error_type: 'overloaded' });
+    const oa = createEmbeddingHandler(bert, { maxQueueRequests: 1, maxWaitMs: 20 });
+    const two = await Promise.all([0, 1].map(() => oa(new Request('http://localhost/v1/embeddings', { method: 'POST', body: '{"input":"x"}' }))));
+    const limited = two.find((r) => r.status === 429)!;
+    expect(((await limited.json()) as { error: { code: string; type: string } }).error).toMatchObject({ code: 'rate_limit_exceeded', type: 'rate_limit_error' });
+  });
+
+  it('a client that disconnects while queued: its work leaves the queue and is never computed', async () => {
+    const h = createEmbeddingHandler(bert, { maxWaitMs: 30 });
+    const ac = new AbortController();
+    const kept = h(post({ inputs: 'stays' }));
+    const gone = h(post({ inputs: ['goes away', 'with two inputs'] }, ac.signal));
+    // both queued (the batcher waits 30 ms for company)
+    await new Promise((r) => setTimeout(r, 5));
+    expect(h.batcher.queueDepth).toBe(2);
+    ac.abort();
+    expect(h.batcher.queueDepth).toBe(1);
+    expect((await kept).status).toBe(200);
+    expect((await gone).status).toBe(499);
+    const metrics = await (await h(new Request('http://localhost/metrics'))).text();
+    expect(metrics).toMatch(/^wasmbert_sequences_total 1$/m);
+  });
+
+  it('an already aborted request never enters the queue', async () => {
+    const b = new Batcher(bert);
+    const ac = new AbortController();
+    ac.abort();
+    await expect(b.submit({ rows: [Int32Array.of(101, 102)], pooling: 'mean', normalize: true, signal: ac.signal })).rejects.toMatchObject({ status: 499 });
+    expect(b.queueDepth).toBe(0);
+  });
+
+  it('batching off: one request per forward, the same bits', async () => {
+    const sizes: number[] = [];
+    const opts: HandlerOptions = { batching: false, maxWaitMs: 50 };
+    const h = createEmbeddingHandler(bert, opts);
+    h.batcher.onBatch = (s) => sizes.push(s.sequences);
+    const texts = TEXTS.slice(0, 6);
+    const answers = await Promise.all(texts.map((t) => h(post({ inputs: t })).then((r) => r.json() as Promise<number[][]>)));
+    expect(sizes).toEqual([1, 1, 1, 1, 1, 1]);
+    for (let i = 0; i < texts.length; i++) expect(sameBits(answers[i][0], (await bert.embed([texts[i]]))[0])).toBe(true);
+  });
+
+  it('drain() waits for the work in flight, then refuses', async () => {
+    const h = createEmbeddingHandler(bert, { maxWaitMs: 20 });
+    const pending = h(post({ inputs: 'in flight' }));
+    await new Promise((r) => setTimeout(r, 2));
+    const drained = h.drain();
+    expect((await h(post({ inputs: 'late' }))).status).toBe(503);
+    await drained;
+    expect((await pending).status).toBe(200);
+  });
+
+  it('rejects bad batcher options with the option named', () => {
+    expect(() => new Batcher(bert, { maxBatchTokens: 0 })).toThrow(/maxBatchTokens/);
+    expect(() => new Batcher(bert, { maxWaitMs: -1 })).toThrow(/maxWaitMs/);
+  });
+});
