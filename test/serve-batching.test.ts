@@ -35,7 +35,7 @@ for (const threads of [1, 2]) {
     afterAll(async () => bert?.dispose());
 
     it.each(['mean', 'cls', 'pooler'] as const)('24 concurrent requests (%s pooling) batched: each gets bert.embed\'s bits alone', async (pooling) => {
-      const alone = [];
+      const alone: Float32Array[] = [];
       for (const t of TEXTS) alone.push((await bert.embed([t], { pooling }))[0]);
       const batches: number[] = [];
       // a wait long enough that all 24 requests arrive before the first forward; a budget that forces several batches
