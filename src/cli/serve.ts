@@ -35,16 +35,26 @@ An embedding service: OpenAI's POST /v1/embeddings, Hugging Face TEI's POST /emb
   --quiet                no request log
 `;
 
+export interface Listening {
+  server: Server;
+  /** Resolves once every response begun has been written out (the handler's drain ends before that). */
+  written(): Promise<void>;
+}
+
 /** Listens on host:port and serves `handler`; resolves once listening. */
-export async function listen(handler: (r: Request) => Promise<Response>, opts: { port: number; host: string }): Promise<Server> {
-  const server = createServer((req, res) => void bridge(handler, req, res, opts.host));
+export async function listen(handler: (r: Request) => Promise<Response>, opts: { port: number; host: string }): Promise<Listening> {
+  const open = new Set<Promise<void>>();
+  const server = createServer((req, res) => {
+    const p = bridge(handler, req, res, opts.host).finally(() => open.delete(p));
+    open.add(p);
+  });
   // keep-alive connections would hold a draining server open: close them once idle
   server.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
   });
-  return server;
+  return { server, written: async () => void (await Promise.all(open)) };
 }
 
 /** node:http → Request → handler → Response → node:http. */
@@ -229,13 +239,14 @@ export async function main(argv: string[]): Promise<number> {
     log: values.quiet ? undefined : (entry) => process.stdout.write(`${JSON.stringify(entry)}\n`),
   };
   const handler: EmbeddingHandler = createEmbeddingHandler(bert, opts);
-  let server: Server;
+  let listening: Listening;
   try {
-    server = await listen(handler, { port: intArg(values.port, 'port') ?? 8080, host });
+    listening = await listen(handler, { port: intArg(values.port, 'port') ?? 8080, host });
   } catch (e) {
     await bert.dispose();
     throw new RuntimeError(`cannot listen on ${host}:${values.port}: ${(e as Error).message}`);
   }
+  const { server } = listening;
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : values.port;
   say(`${label} (${bert.variant}, ${bert.threads} thread${bert.threads === 1 ? '' : 's'}) on http://${host.includes(':') ? `[${host}]` : host}:${port}/${keys.length ? `, ${keys.length} API key${keys.length === 1 ? '' : 's'}` : ''}`);
@@ -245,6 +256,7 @@ export async function main(argv: string[]): Promise<number> {
       say(`${signal}: draining`);
       server.close(); // no new connections
       void handler.drain().then(async () => {
+        await listening.written();
         server.closeAllConnections?.();
         await bert.dispose();
         say('drained, bye');
