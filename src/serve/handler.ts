@@ -248,7 +248,7 @@ export function createEmbeddingHandler(bert: Bert, options: HandlerOptions = {})
       sha: null,
       docker_label: null,
       // wasmbert's own fields, beside TEI's
-      wasmbert: { variant: bert.variant, threads: bert.threads, residency: bert.residency, hidden_size: cfg.hidden_size, num_hidden_layers: cfg.num_hidden_layers, batching: batcher.batching },
+      wasmbert: { variant: bert.variant, threads: bert.threads, residency: bert.residency, wasm_bytes: bert.wasmBytes, hidden_size: cfg.hidden_size, num_hidden_layers: cfg.num_hidden_layers, batching: batcher.batching },
     });
 
   const readJson = async (request: Request, api: Api): Promise<Record<string, unknown>> => {
