@@ -2,6 +2,7 @@
 // (a client no one here wrote) gets bert.embed's vectors; curl-style fetches get TEI's answers; one JSON log
 // line per request; SIGTERM lets the work in flight finish, refuses what comes after, and exits 0.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +105,28 @@ describe('wasmbert serve with API keys', () => {
     expect((await fetch(`${s.url}info`)).status).toBe(401);
     expect((await fetch(`${s.url}dist/index.js`)).status).toBe(404);
   });
+});
+
+describe('wasmbert serve: a client that disconnects', () => {
+  it('has its queued work dropped: never computed, logged as 499', async () => {
+    const s = await startServer(['--model', model, '--threads', '1', '--max-wait-ms', '300']);
+    try {
+      // held 300 ms by the batcher's wait; the client hangs up after 100
+      const req = httpRequest(`${s.url}embed`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+      req.on('error', () => {});
+      req.end(JSON.stringify({ inputs: ['never computed', 'nor this'] }));
+      await new Promise((r) => setTimeout(r, 100));
+      req.destroy();
+      await new Promise((r) => setTimeout(r, 400));
+      const metrics = await (await fetch(`${s.url}metrics`)).text();
+      expect(metrics).toMatch(/^wasmbert_sequences_total 0$/m);
+      expect(metrics).toMatch(/^wasmbert_forwards_total 0$/m);
+      expect(metrics).toMatch(/^wasmbert_requests_total\{route="\/embed",status="499"\} 1$/m);
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
+    }
+  }, 60_000);
 });
 
 describe('wasmbert serve: SIGTERM drains', () => {

@@ -162,7 +162,7 @@ function fileResponse(file: string, range: string | null): Response {
 
 async function resolveModel(arg: string | undefined, threads: number | undefined, log: (s: string) => void): Promise<{ bert: Bert; label: string; file?: string }> {
   // org/name that is not a local path: the Hugging Face hub (cached), as `wasmbert pull`
-  if (arg && /^[\w.-]+\/[\w.-]+$/.test(arg) && !existsSync(arg)) {
+  if (arg && /^[\w.-]+\/[\w.-]+$/.test(arg) && !arg.endsWith('.wbin') && !existsSync(arg)) {
     const { pull } = await import('../weights/hub.js');
     const { wbin } = await pull(arg, { onInfo: log });
     const { Bert } = await import('../model/bert.js');
