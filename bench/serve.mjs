@@ -6,7 +6,8 @@
 // tokens/s (usage.prompt_tokens), p50/p99 latency, errors, and the server's peak RSS (VmHWM) per mode. Each
 // cell is bounded in time (--seconds, default 5; --quick 2) and count (--max-requests, default 5000). The
 // server is a child process (its RSS is its own); clients run here, so on a small machine they share its
-// cores — both modes pay the same. --soak S: 64 clients for S seconds with batching on, RSS sampled each second.
+// cores — both modes pay the same. --soak S: 64 clients for S seconds with batching on, RSS sampled each second
+// (--soak-only: that alone).
 import { spawn } from 'node:child_process';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,6 +26,7 @@ const { values: o } = parseArgs({
     threads: { type: 'string' },
     clients: { type: 'string', default: '1,8,64' },
     soak: { type: 'string' },
+    'soak-only': { type: 'boolean' },
     json: { type: 'boolean' },
   },
 });
@@ -93,7 +95,8 @@ async function load(url, clients, secs, cap) {
         tokens += body.usage.prompt_tokens;
         lat.push(performance.now() - s);
       } catch (e) {
-        errors[e.code ?? 'fetch'] = (errors[e.code ?? 'fetch'] ?? 0) + 1;
+        const k = e.cause?.code ?? e.code ?? e.message;
+        errors[k] = (errors[k] ?? 0) + 1;
       }
     }
   };
@@ -107,7 +110,7 @@ async function load(url, clients, secs, cap) {
 const results = [];
 const rss = {};
 let banner = '';
-for (const mode of ['on', 'off']) {
+for (const mode of o['soak-only'] ? [] : ['on', 'off']) {
   const server = await start(mode === 'on' ? [] : ['--no-batching']);
   banner = server.banner;
   try {
@@ -150,13 +153,13 @@ if (o.json) {
   const mb = (b) => (b === undefined ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MB`);
   console.log(`\nwasmbert serve, ${o.model} f32 — ${cpu}, ${cpus().length} cores, Node ${process.version}, ${seconds} s per cell, loopback`);
   console.log(`server: ${banner.replace(/^wasmbert serve: /, '')}\n`);
-  console.log('| batching | clients | requests | seq/s | tokens/s | p50 ms | p99 ms | errors |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---|');
+  if (results.length) console.log('| batching | clients | requests | seq/s | tokens/s | p50 ms | p99 ms | errors |');
+  if (results.length) console.log('|---|---:|---:|---:|---:|---:|---:|---|');
   for (const r of results) {
     const err = Object.entries(r.errors).map(([k, v]) => `${v}× ${k}`).join(', ') || '0';
     console.log(`| ${r.batching} | ${r.clients} | ${r.requests} | ${r.seqPerS.toFixed(1)} | ${r.tokPerS.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${err} |`);
   }
-  console.log(`\npeak RSS of the server (VmHWM): batching on ${mb(rss.on)}, off ${mb(rss.off)}`);
+  if (results.length) console.log(`\npeak RSS of the server (VmHWM): batching on ${mb(rss.on)}, off ${mb(rss.off)}`);
   const at = (mode, c) => results.find((r) => r.batching === mode && r.clients === c);
   if (at('on', 64) && at('off', 64)) console.log(`64 clients: batching on / off = ${(at('on', 64).seqPerS / at('off', 64).seqPerS).toFixed(2)}× throughput (target ≥ 2×)`);
   if (at('on', 8)) console.log(`8 clients, batching on: p99 / p50 = ${(at('on', 8).p99 / at('on', 8).p50).toFixed(2)} (target ≤ 3)`);

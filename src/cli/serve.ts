@@ -48,8 +48,11 @@ export async function listen(handler: (r: Request) => Promise<Response>, opts: {
     const p = bridge(handler, req, res, opts.host).finally(() => open.delete(p));
     open.add(p);
   });
-  // keep-alive connections would hold a draining server open: close them once idle
-  server.keepAliveTimeout = 5000;
+  // A forward blocks this thread for up to seconds; Node's 5 s keep-alive timers, firing late, would then close
+  // sockets a client has just sent its next request on (ECONNRESET under load). 65 s, as behind load
+  // balancers (longer than their 60 s idle timeout); the drain closes the connections itself.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port, opts.host, () => resolve());
