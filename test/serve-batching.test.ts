@@ -122,6 +122,20 @@ describe('queue, disconnects, batching off', () => {
     expect((await pending).status).toBe(200);
   });
 
+  it('one batch is sorted by length and cut into forwards whose padded area stays within twice their tokens', async () => {
+    const b = new Batcher(bert, { maxWaitMs: 20 });
+    const stats: { sequences: number; forwards: number; tokens: number }[] = [];
+    b.onBatch = (s) => stats.push(s);
+    const row = (n: number) => Int32Array.from({ length: n }, (_, i) => (i === 0 ? 101 : i === n - 1 ? 102 : 2000 + i));
+    // 100, 3, 3, 3 tokens: [100, 3] pads to 200 ≤ 2 × 103; adding a 3 would pad to 300 > 2 × 106 → [3, 3] apart
+    const jobs = [3, 100, 3, 3].map((n) => b.submit({ rows: [row(n)], pooling: 'mean', normalize: true }));
+    const vectors = await Promise.all(jobs);
+    expect(stats).toEqual([{ sequences: 4, tokens: 109, forwards: 2, seconds: expect.any(Number) }]);
+    // each still bert.embed's bits for its ids (the forward of the ids alone)
+    const alone = await b.submit({ rows: [row(100)], pooling: 'mean', normalize: true });
+    expect(sameBits(vectors[1][0], alone[0])).toBe(true);
+  });
+
   it('rejects bad batcher options with the option named', () => {
     expect(() => new Batcher(bert, { maxBatchTokens: 0 })).toThrow(/maxBatchTokens/);
     expect(() => new Batcher(bert, { maxWaitMs: -1 })).toThrow(/maxWaitMs/);
