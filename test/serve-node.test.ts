@@ -107,6 +107,15 @@ describe('wasmbert serve with API keys', () => {
   });
 });
 
+it('a bad option: exit 2 naming it, before any model is loaded', async () => {
+  const child = spawn(process.execPath, [CLI, 'serve', '--max-batch-tokens', 'lots'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const code = await new Promise((r) => child.on('exit', r));
+  expect(code).toBe(2);
+  expect(err).toBe('wasmbert serve: --max-batch-tokens must be a non-negative integer (got "lots")\n');
+});
+
 describe('wasmbert serve: a client that disconnects', () => {
   it('has its queued work dropped: never computed, logged as 499', async () => {
     const s = await startServer(['--model', model, '--threads', '1', '--max-wait-ms', '300']);

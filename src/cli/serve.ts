@@ -10,7 +10,7 @@ import { dirname, extname, join, normalize, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { RuntimeError, ServeError } from '../errors.js';
+import { RuntimeError } from '../errors.js';
 import type { Bert } from '../model/bert.js';
 import { createEmbeddingHandler, type EmbeddingHandler, type HandlerOptions } from '../serve/handler.js';
 import { parseKeys } from '../serve/auth.js';
@@ -179,11 +179,11 @@ async function resolveModel(arg: string | undefined, threads: number | undefined
   return { bert, label, file };
 }
 
-const intArg = (v: string | undefined, name: string): number | undefined => {
+/** A non-negative integer option, or a message saying what is wrong with it. */
+const intArg = (v: string | undefined, name: string): number | undefined | string => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new ServeError(`--${name} must be a non-negative integer (got "${v}")`, 2, 'validation', name);
-  return n;
+  return Number.isInteger(n) && n >= 0 ? n : `--${name} must be a non-negative integer (got "${v}")`;
 };
 
 export async function main(argv: string[]): Promise<number> {
@@ -220,22 +220,31 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`wasmbert serve: --pooling must be mean, cls or pooler (got "${values.pooling}")\n`);
     return 2;
   }
+  const ints: Record<string, number | undefined> = {};
+  for (const name of ['port', 'threads', 'max-batch-tokens', 'max-wait-ms', 'max-queue'] as const) {
+    const n = intArg(values[name], name);
+    if (typeof n === 'string') {
+      process.stderr.write(`wasmbert serve: ${n}\n`);
+      return 2;
+    }
+    ints[name] = n;
+  }
   const keys = parseKeys([...(values['api-key'] ?? []), process.env.WASMBERT_API_KEYS ?? '']);
   // No key: loopback only, unless --host says otherwise (then it is the operator's choice, and we say so).
   const host = values.host ?? '127.0.0.1';
   const say = (s: string) => process.stderr.write(`wasmbert serve: ${s}\n`);
   if (keys.length === 0 && values.host && !/^(127\.|::1$|localhost$)/.test(values.host)) say(`no API key: anyone who can reach ${values.host} can use this server`);
 
-  const { bert, label, file } = await resolveModel(values.model, intArg(values.threads, 'threads'), say);
+  const { bert, label, file } = await resolveModel(values.model, ints.threads, say);
   const opts: HandlerOptions = {
     modelId: values['model-id'] ?? label,
     apiKeys: keys,
     pooling: values.pooling as HandlerOptions['pooling'],
     autoTruncate: values['auto-truncate'] ?? false,
     batching: !values['no-batching'],
-    maxBatchTokens: intArg(values['max-batch-tokens'], 'max-batch-tokens'),
-    maxWaitMs: intArg(values['max-wait-ms'], 'max-wait-ms'),
-    maxQueueRequests: intArg(values['max-queue'], 'max-queue'),
+    maxBatchTokens: ints['max-batch-tokens'],
+    maxWaitMs: ints['max-wait-ms'],
+    maxQueueRequests: ints['max-queue'],
     version: packageVersion(),
     // the page downloads the weights: not when the server is keyed (a browser cannot send the bearer key)
     assets: keys.length === 0 ? pageAssets(file) : undefined,
@@ -244,7 +253,7 @@ export async function main(argv: string[]): Promise<number> {
   const handler: EmbeddingHandler = createEmbeddingHandler(bert, opts);
   let listening: Listening;
   try {
-    listening = await listen(handler, { port: intArg(values.port, 'port') ?? 8080, host });
+    listening = await listen(handler, { port: ints.port ?? 8080, host });
   } catch (e) {
     await bert.dispose();
     throw new RuntimeError(`cannot listen on ${host}:${values.port}: ${(e as Error).message}`);
