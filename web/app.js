@@ -14,6 +14,8 @@ const norm = (v, o, n) => {
 };
 
 let bert;
+/** the last run's token, position, segment embeddings and their sum, [L, H] each */
+let vectors;
 
 async function load() {
   const t0 = performance.now();
@@ -47,6 +49,7 @@ async function run(a, b) {
     sum: norm(e.sum.data, i * H, H),
   }));
   const hiddenNorms = out.hiddenStates.map((h) => Array.from({ length: L }, (_, t) => norm(h.data, t * H, H)));
+  vectors = { H, rows: [e.word.data, e.position.data, e.tokenType.data, e.sum.data], tokens: enc.tokens };
   const result = { ids: enc.inputIds, tokens, hiddenNorms, cosine, embeddingA: Array.from(ea), embeddingB: Array.from(eb), attentions: out.attentions.map((t) => Array.from(t.data)), L, heads, ms, threads: bert.threads, variant: bert.variant };
   render(result);
   window.wasmbertPage = result;
@@ -60,6 +63,9 @@ function render(r) {
 
   const rows = [['', ...r.tokens.map((_, i) => i)], ['token', ...r.tokens.map((t) => t.token)], ['id', ...r.ids], ['segment', ...r.tokens.map((t) => t.type)], ['‖token emb‖', ...r.tokens.map((t) => fmt(t.word))], ['‖position emb‖', ...r.tokens.map((t) => fmt(t.position))], ['‖segment emb‖', ...r.tokens.map((t) => fmt(t.segment))], ['‖sum‖', ...r.tokens.map((t) => fmt(t.sum))]];
   $('tokens').innerHTML = rows.map((row, i) => `<tr>${row.map((c, j) => (i === 0 || j === 0 ? `<th>${escape(c)}</th>` : `<td>${escape(c)}</td>`)).join('')}</tr>`).join('');
+
+  $('tokens').querySelectorAll('tr:first-child th').forEach((th, j) => j > 0 && (th.onclick = () => showVectors(j - 1)));
+  showVectors(Math.min(1, r.tokens.length - 1));
 
   const all = r.hiddenNorms.flat();
   const lo = Math.min(...all);
@@ -81,6 +87,29 @@ function render(r) {
       grid.append(c);
     }
   });
+}
+
+/** One token's four embedding vectors as four strips of H cells, coloured by value. */
+function showVectors(t) {
+  const { H, rows, tokens } = vectors;
+  $('vecToken').textContent = `${t} (${tokens[t]})`;
+  $('vecDims').textContent = H;
+  const c = $('vecs');
+  c.width = H;
+  c.height = rows.length;
+  const ctx = c.getContext('2d');
+  const img = ctx.createImageData(H, rows.length);
+  rows.forEach((data, k) => {
+    let m = 0;
+    for (let i = 0; i < H; i++) m = Math.max(m, Math.abs(data[t * H + i]));
+    for (let i = 0; i < H; i++) {
+      const v = data[t * H + i] / (m || 1);
+      const [R, G, B] = v >= 0 ? rgb(v) : rgb(-v).reverse(); // white → blue, white → red
+      const o = 4 * (k * H + i);
+      img.data.set([R, G, B, 255], o);
+    }
+  });
+  ctx.putImageData(img, 0, 0);
 }
 
 function label(text) {
