@@ -263,6 +263,17 @@ describe('auth', () => {
   });
 });
 
+it('cors: preflight answered 204, the origin on every answer, errors included; absent without the option', async () => {
+  const h = handler({ cors: 'https://app.example' });
+  const pre = await h(new Request('http://localhost/v1/embeddings', { method: 'OPTIONS' }));
+  expect(pre.status).toBe(204);
+  expect(pre.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+  for (const r of [await h(post('/embed', { inputs: 'x' })), await h(post('/embed', { inputs: 5 }))]) {
+    expect(r.headers.get('access-control-allow-origin')).toBe('https://app.example');
+  }
+  expect((await handler()(post('/embed', { inputs: 'x' }))).headers.get('access-control-allow-origin')).toBeNull();
+});
+
 it('one log entry per request, with status, time and tokens', async () => {
   const entries: Record<string, unknown>[] = [];
   const h = handler({ log: (e) => entries.push({ ...e }) });
