@@ -136,6 +136,28 @@ describe('queue, disconnects, batching off', () => {
     expect(sameBits(vectors[1][0], alone[0])).toBe(true);
   });
 
+  it("429's Retry-After is the queued tokens at the recent pace", async () => {
+    // a stand-in model whose forward takes 100 ms for any batch: 10 tokens → ≥ 0.01 s per token
+    const slow = {
+      config: { hidden_size: 4 },
+      forward: async (enc: { inputIds: Int32Array[] }) => {
+        await new Promise((r) => setTimeout(r, 100));
+        const L = enc.inputIds[0].length;
+        return { lastHiddenState: { data: new Float32Array(enc.inputIds.length * L * 4).fill(1), shape: [enc.inputIds.length, L, 4] } };
+      },
+    } as unknown as Bert;
+    const b = new Batcher(slow, { maxWaitMs: 0, maxQueueRequests: 1 });
+    const rows = (n: number) => [new Int32Array(n)];
+    await b.submit({ rows: rows(10), pooling: 'mean', normalize: true });
+    const running = b.submit({ rows: rows(10), pooling: 'mean', normalize: true }); // runs at once
+    const queued = b.submit({ rows: rows(600), pooling: 'mean', normalize: true }); // waits: the queue is full
+    const refused = await b.submit({ rows: rows(1), pooling: 'mean', normalize: true }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ status: 429 });
+    // 600 queued tokens at ≥ 0.01 s each (at most 0.1 s + timer slack per 10 tokens on a busy machine)
+    expect((refused as { retryAfter: number }).retryAfter).toBeGreaterThanOrEqual(6);
+    await Promise.all([running, queued]);
+  });
+
   it('rejects bad batcher options with the option named', () => {
     expect(() => new Batcher(bert, { maxBatchTokens: 0 })).toThrow(/maxBatchTokens/);
     expect(() => new Batcher(bert, { maxWaitMs: -1 })).toThrow(/maxWaitMs/);

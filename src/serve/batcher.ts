@@ -62,6 +62,8 @@ export class Batcher {
   private running = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private idleWaiters: (() => void)[] = [];
+  /** moving average of a batch's seconds per token (for Retry-After) */
+  private secondsPerToken = 0;
   /** called after each batch (metrics) */
   onBatch: (stats: BatchStats, queueWaitSeconds: number[]) => void = () => {};
 
@@ -93,7 +95,10 @@ export class Batcher {
   submit(job: EmbedJob): Promise<Float32Array[]> {
     if (job.signal?.aborted) return Promise.reject(abortError());
     if (this.queue.length >= this.maxQueueRequests) {
-      return Promise.reject(new ServeError(`the queue is full (${this.maxQueueRequests} requests waiting): retry shortly`, 429, 'overloaded', undefined, 1));
+      // Retry-After: the time the queued tokens take at the recent pace, at least a second
+      const queued = this.queue.reduce((s, p) => s + p.tokens, 0);
+      const wait = Math.max(1, Math.ceil(queued * this.secondsPerToken));
+      return Promise.reject(new ServeError(`the queue is full (${this.maxQueueRequests} requests waiting): retry in ${wait} s`, 429, 'overloaded', undefined, wait));
     }
     return new Promise((resolve, reject) => {
       const p: Pending = { job, tokens: job.rows.reduce((s, r) => s + r.length, 0), enqueued: now(), resolve, reject };
@@ -156,6 +161,8 @@ export class Batcher {
         try {
           const { vectors, stats } = await this.forward(batch.map((p) => p.job));
           stats.seconds = (now() - started) / 1000;
+          const spt = stats.seconds / Math.max(stats.tokens, 1);
+          this.secondsPerToken = this.secondsPerToken === 0 ? spt : 0.8 * this.secondsPerToken + 0.2 * spt;
           this.onBatch(stats, batch.map((p) => (started - p.enqueued) / 1000));
           batch.forEach((p, i) => (p.job.signal?.aborted ? p.reject(abortError()) : p.resolve(vectors[i])));
         } catch (e) {
