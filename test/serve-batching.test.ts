@@ -131,6 +131,12 @@ describe('queue, disconnects, batching off', () => {
     const jobs = [3, 100, 3, 3].map((n) => b.submit({ rows: [row(n)], pooling: 'mean', normalize: true }));
     const vectors = await Promise.all(jobs);
     expect(stats).toEqual([{ sequences: 4, tokens: 109, forwards: 2, seconds: expect.any(Number) }]);
+    // one request bigger than the budget: several forwards of at most maxBatchTokens each
+    const small = new Batcher(bert, { maxWaitMs: 0, maxBatchTokens: 50 });
+    const smallStats: { forwards: number }[] = [];
+    small.onBatch = (s) => smallStats.push(s);
+    await small.submit({ rows: [row(20), row(20), row(20), row(20)], pooling: 'mean', normalize: true });
+    expect(smallStats).toMatchObject([{ sequences: 4, tokens: 80, forwards: 2 }]);
     // each still bert.embed's bits for its ids (the forward of the ids alone)
     const alone = await b.submit({ rows: [row(100)], pooling: 'mean', normalize: true });
     expect(sameBits(vectors[1][0], alone[0])).toBe(true);

@@ -82,9 +82,11 @@ describe('TEI routes', () => {
     const v = (await (await h(post('/embed', { inputs: 'what is bert', prompt_name: 'query' }))).json()) as number[][];
     const [ref] = await bert.embed(['query: what is bert']);
     expect(sameBits(v[0], ref)).toBe(true);
-    const bad = await h(post('/embed', { inputs: 'x', prompt_name: 'passage' }));
-    expect(bad.status).toBe(400);
-    expect(await bad.json()).toMatchObject({ error_type: 'validation', error: expect.stringContaining('prompt_name') });
+    for (const name of ['passage', 'toString', '__proto__']) {
+      const bad = await h(post('/embed', { inputs: 'x', prompt_name: name }));
+      expect(bad.status).toBe(400);
+      expect(await bad.json()).toMatchObject({ error_type: 'validation', error: expect.stringContaining('prompt_name') });
+    }
   });
 
   it('/health, /info (TEI Info fields), /metrics (Prometheus text)', async () => {

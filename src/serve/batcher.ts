@@ -9,7 +9,8 @@
 // most `maxWaitMs` for company; while a forward runs, arrivals queue and the next batch takes them at once.
 // A batch takes whole requests in arrival order (no request waits behind later ones) until the token budget
 // is spent; its sequences are sorted by length and cut into forwards whose padded area stays within twice
-// their valid tokens (the outputs are [B, L, H]: padding costs memory, not compute).
+// their valid tokens and whose tokens stay within the budget (the outputs are [B, L, H]: padding costs
+// memory, not compute).
 import { ServeError } from '../errors.js';
 import type { Bert } from '../model/bert.js';
 
@@ -188,8 +189,14 @@ export class Batcher {
       const L = entries[start].ids.length;
       let end = start;
       let valid = 0;
-      // sorted longest first: a group of B rows pads to B × L; cut where that would exceed twice the valid tokens
-      while (end < entries.length && (end + 1 - start) * L <= 2 * (valid + entries[end].ids.length)) valid += entries[end++].ids.length;
+      // sorted longest first: a group of B rows pads to B × L; cut where that would exceed twice the valid tokens,
+      // or the token budget (one request of many long inputs runs as several forwards: outputs are [B, L, H])
+      while (end < entries.length) {
+        const n = entries[end].ids.length;
+        if ((end + 1 - start) * L > 2 * (valid + n) || (end > start && valid + n > this.maxBatchTokens)) break;
+        valid += n;
+        end++;
+      }
       if (end === start) valid += entries[end++].ids.length;
       const group = entries.slice(start, end);
       const vecs = await embedRows(this.bert, group.map((e) => e.ids), group.map((e) => jobs[e.job]));

@@ -99,7 +99,7 @@ export function createEmbeddingHandler(bert: Bert, options: HandlerOptions = {})
     const name = body.prompt_name;
     if (name === undefined || name === null) return '';
     if (typeof name !== 'string') throw new ServeError('prompt_name must be a string', 400, 'validation', 'prompt_name');
-    if (!(name in prompts)) {
+    if (!Object.hasOwn(prompts, name)) {
       const known = Object.keys(prompts);
       throw new ServeError(`prompt_name "${name}" is not one of the server's prompts (${known.length ? known.join(', ') : 'none configured'})`, 400, 'validation', 'prompt_name');
     }
