@@ -138,6 +138,30 @@ describe('wasmbert serve: a client that disconnects', () => {
   }, 60_000);
 });
 
+describe('wasmbert serve: the model runs in a worker thread', () => {
+  it('/health answers while a long forward computes (the HTTP thread is never blocked by one)', async () => {
+    const s = await startServer(['--model', model, '--threads', '1', '--quiet']);
+    try {
+      // 64 × 512 tokens: seconds of forward on synthetic-tiny
+      const long = Array.from({ length: 600 }, (_, i) => `w${i % 50}`).join(' ');
+      const order: string[] = [];
+      const big = fetch(`${s.url}embed`, { method: 'POST', body: JSON.stringify({ inputs: Array(64).fill(long), truncate: true }) }).then((r) => {
+        order.push('embed');
+        return r.status;
+      });
+      await new Promise((r) => setTimeout(r, 300)); // tokenized and computing by now
+      const health = await fetch(`${s.url}health`);
+      order.push('health');
+      expect(health.status).toBe(200);
+      expect(await big).toBe(200);
+      expect(order).toEqual(['health', 'embed']);
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
+    }
+  }, 60_000);
+});
+
 describe('wasmbert serve: SIGTERM drains', () => {
   it('the request in flight is answered, later ones are refused, the process exits 0', async () => {
     const s = await startServer(['--model', model, '--threads', '1', '--max-wait-ms', '300']);

@@ -11,10 +11,9 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RuntimeError } from '../errors.js';
-import type { Bert } from '../model/bert.js';
 import { createEmbeddingHandler, type EmbeddingHandler, type HandlerOptions } from '../serve/handler.js';
 import { parseKeys } from '../serve/auth.js';
-import { loadModelArg } from './model-arg.js';
+import { loadInWorker } from './serve-model.js';
 
 const USAGE = `usage: wasmbert serve [--model <model.wbin | hf-folder | org/name>] [options]
 
@@ -84,7 +83,14 @@ async function bridge(handler: (r: Request) => Promise<Response>, req: IncomingM
     response.headers.forEach((v, k) => res.setHeader(k, v));
     if (response.body && req.method !== 'HEAD') {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-        if (!res.write(chunk)) await new Promise((r) => res.once('drain', r));
+        // a client gone away never drains: stop writing (leaving the loop cancels the body)
+        if (res.destroyed) break;
+        if (!res.write(chunk) && !res.destroyed) {
+          await new Promise((r) => {
+            res.once('drain', r);
+            res.once('close', r);
+          });
+        }
       }
     }
     res.end();
@@ -163,22 +169,6 @@ function fileResponse(file: string, range: string | null): Response {
   return new Response(body, { status: m ? 206 : 200, headers });
 }
 
-async function resolveModel(arg: string | undefined, threads: number | undefined, log: (s: string) => void): Promise<{ bert: Bert; label: string; file?: string }> {
-  // org/name that is not a local path: the Hugging Face hub (cached), as `wasmbert pull`
-  if (arg && /^[\w.-]+\/[\w.-]+$/.test(arg) && !arg.endsWith('.wbin') && !existsSync(arg)) {
-    const { pull } = await import('../weights/hub.js');
-    const { wbin } = await pull(arg, { onInfo: log });
-    const { Bert } = await import('../model/bert.js');
-    return { bert: await Bert.load(wbin, { threads }), label: arg, file: wbin };
-  }
-  const { ensureSynthetic } = await import('../weights/cache.js');
-  const { bert, label, synthetic } = await loadModelArg(arg, { threads }, log);
-  let file: string | undefined;
-  if (synthetic) file = (await ensureSynthetic(label as 'synthetic-base' | 'synthetic-tiny')).wbin;
-  else if (arg && existsSync(arg) && statSync(arg).isFile()) file = arg;
-  return { bert, label, file };
-}
-
 /** A non-negative integer option, or a message saying what is wrong with it. */
 const intArg = (v: string | undefined, name: string): number | undefined | string => {
   if (v === undefined) return undefined;
@@ -235,7 +225,12 @@ export async function main(argv: string[]): Promise<number> {
   const say = (s: string) => process.stderr.write(`wasmbert serve: ${s}\n`);
   if (keys.length === 0 && values.host && !/^(127\.|::1$|localhost$)/.test(values.host)) say(`no API key: anyone who can reach ${values.host} can use this server`);
 
-  const { bert, label, file } = await resolveModel(values.model, ints.threads, say);
+  // the model in a worker thread: forwards never block the thread that answers HTTP
+  const bert = await loadInWorker(values.model, ints.threads, say, (e) => {
+    say(`${e.message}: exiting`);
+    process.exit(70);
+  });
+  const { label, file } = bert;
   const opts: HandlerOptions = {
     modelId: values['model-id'] ?? label,
     apiKeys: keys,

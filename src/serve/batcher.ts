@@ -14,6 +14,12 @@
 import { ServeError } from '../errors.js';
 import type { Bert } from '../model/bert.js';
 
+/**
+ * What the service needs of a model: a Bert, or a stand-in with the same answers (the Node CLI runs the Bert
+ * in a worker thread behind one, so forwards do not block the thread that answers HTTP).
+ */
+export type EmbeddingModel = Pick<Bert, 'config' | 'tokenizer' | 'forward' | 'variant' | 'threads' | 'residency' | 'wasmBytes'>;
+
 export type Pooling = 'mean' | 'cls' | 'pooler';
 
 export interface BatcherOptions {
@@ -69,7 +75,7 @@ export class Batcher {
   onBatch: (stats: BatchStats, queueWaitSeconds: number[]) => void = () => {};
 
   constructor(
-    private readonly bert: Bert,
+    private readonly bert: EmbeddingModel,
     options: BatcherOptions = {},
   ) {
     this.batching = options.batching ?? true;
@@ -214,7 +220,7 @@ export class Batcher {
  * bert.embed's arithmetic: mean = float64 sums over valid tokens in order, divided by the count, stored as
  * float32; normalize = v / max(‖v‖₂, 1e-12) with ‖v‖² summed in float64 over the float32 entries.
  */
-export async function embedRows(bert: Bert, rows: Int32Array[], how: { pooling: Pooling; normalize: boolean }[]): Promise<Float32Array[]> {
+export async function embedRows(bert: EmbeddingModel, rows: Int32Array[], how: { pooling: Pooling; normalize: boolean }[]): Promise<Float32Array[]> {
   const L = rows.reduce((m, r) => Math.max(m, r.length), 0);
   const inputIds: Int32Array[] = [];
   const attentionMask: Int32Array[] = [];

@@ -13,9 +13,8 @@
 // Token-id inputs are whole sequences as /tokenize returns them ([CLS] … [SEP] included): embedding them
 // gives the same vector as embedding the text.
 import { ModelError, ServeError, TokenizerError, WasmbertError } from '../errors.js';
-import type { Bert } from '../model/bert.js';
 import { authorize, parseKeys } from './auth.js';
-import { Batcher, normalizeInPlace, type BatcherOptions, type Pooling } from './batcher.js';
+import { Batcher, normalizeInPlace, type BatcherOptions, type EmbeddingModel, type Pooling } from './batcher.js';
 import { Metrics } from './metrics.js';
 
 export interface HandlerOptions extends BatcherOptions {
@@ -72,7 +71,7 @@ interface Parsed {
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
-export function createEmbeddingHandler(bert: Bert, options: HandlerOptions = {}): EmbeddingHandler {
+export function createEmbeddingHandler(bert: EmbeddingModel, options: HandlerOptions = {}): EmbeddingHandler {
   const cfg = bert.config;
   const tok = bert.tokenizer;
   const modelId = options.modelId ?? 'wasmbert';
