@@ -11,10 +11,10 @@ export {
   type ModelSource,
   type Residency,
 } from './model/bert.js';
-export { parseBertConfig, type BertConfig, type HiddenAct } from './model/config.js';
+export { parseBertConfig, type BertConfig, type HiddenAct } from './models/bert/config.js';
 export { namedOutputs, type NamedTensor } from './model/outputs.js';
-export type { Tensor } from './model/tensor.js';
-export type { EncodedInput } from './model/inputs.js';
+export type { Tensor } from './models/tensor.js';
+export type { EncodedInput } from './engine/inputs.js';
 export {
   BertTokenizer,
   type TokenizerOptions,

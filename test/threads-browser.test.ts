@@ -23,7 +23,7 @@ import { threadsAvailable } from './dist/threads/compute.js';
 window.run = async () => {
   const { loadKernels } = await import('./dist/runtime/wasm.js');
   const { Arena } = await import('./dist/runtime/arena.js');
-  const { SingleThreadCompute } = await import('./dist/model/compute.js');
+  const { SingleThreadCompute } = await import('./dist/compute/compute.js');
   const { createThreadedCompute } = await import('./dist/threads/compute.js');
   const kernels = await loadKernels({ shared: true });
   const K = kernels.exports;
@@ -36,8 +36,8 @@ window.run = async () => {
   const w = rnd(n * k), b = rnd(n), packed = arena.alloc(K.gemm_pack_size(n, k));
   K.gemm_pack_f32(n, k, w, k, b, packed);
   const x = rnd(m * k), y1 = arena.alloc(4 * m * n), y2 = arena.alloc(4 * m * n);
-  s.linear(m, x, k, { w: packed, n, k }, y1, n, 'gelu');
-  c.linear(m, x, k, { w: packed, n, k }, y2, n, 'gelu');
+  s.linear(m, x, k, { format: 'f32', w: packed, n, k }, y1, n, 'gelu');
+  c.linear(m, x, k, { format: 'f32', w: packed, n, k }, y2, n, 'gelu');
   const [heads, d, L] = [4, 16, 50];
   const qkv = rnd(L * 3 * heads * d), ctx1 = arena.alloc(4 * L * heads * d), ctx2 = arena.alloc(4 * L * heads * d), sc = arena.alloc(K.attention_scratch_size(64, 16) + 4 * 64 * 64);
   s.attention(L, heads, d, qkv, ctx1, sc);

@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeError } from '../src/errors.js';
-import { SingleThreadCompute, attentionScratchBytes, type Compute, type Epilogue, type Linear } from '../src/model/compute.js';
+import { SingleThreadCompute, attentionScratchBytes, type Compute, type Epilogue, type Linear } from '../src/compute/compute.js';
 import { Arena } from '../src/runtime/arena.js';
 import { loadKernels, type Kernels } from '../src/runtime/wasm.js';
 import { createThreadedCompute, threadsAvailable, type ThreadedCompute } from '../src/threads/compute.js';
@@ -302,7 +302,7 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const bytes = K.gemm_pack_size(n, k);
     new Uint8Array(kernels.memory.buffer).copyWithin(mark, packed, packed + bytes);
     arena.release(mark);
-    return { w: arena.alloc(bytes), n, k };
+    return { format: 'f32', w: arena.alloc(bytes), n, k };
   }
 
   // m: 1 (one [CLS] row: the pooler), 7 (odd, below a 6-row tile + 1), 128; n: 768 (H), 3·768 (fused

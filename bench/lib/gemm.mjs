@@ -1,5 +1,5 @@
 // Adapter to the GEMM family's exports (assembly/gemm/, written in parallel): the benchmark picks up
-// whichever exist, so it runs before and after they land. Signatures (src/kernels/gemm-exports.ts):
+// whichever exist, so it runs before and after they land. Signatures (src/runtime/gemm-exports.ts):
 //   gemm_pack_size(n, k) → bytes;  gemm_pack_f32(n, k, w, ldw, bias, packed)
 //   gemm_f32__bias[_gelu|_gelu_tanh|_relu|_residual](m, n, k, a, lda, w_packed, c, ldc)
 //   matmul_f32_nt(m, n, k, a, lda, b, ldb, c, ldc, alpha)   C = α·A·Bᵀ

@@ -2,7 +2,7 @@
 // embeddings and their sum, the first layer's Q, K, V and attention, every hidden state, the pooler.
 // Used by `npm start` (demo) and `wasmbert inspect`.
 import type { Bert, ForwardOutput } from '../model/bert.js';
-import type { Tensor } from '../model/tensor.js';
+import type { Tensor } from '../models/tensor.js';
 
 export interface WalkthroughOptions {
   /** print every layer's heads (inspect) or only the first layer's (demo) */

@@ -1,7 +1,7 @@
 // ForwardOutput under the names of ../shared/reference/README.md (and of Hugging Face's outputs):
 // what `wasmbert forward` writes and what users compare with PyTorch.
 import type { ForwardOutput } from './bert.js';
-import type { Tensor } from './tensor.js';
+import type { Tensor } from '../models/tensor.js';
 
 export interface NamedTensor {
   name: string;

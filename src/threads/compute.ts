@@ -9,16 +9,14 @@
 import { RuntimeError } from '../errors.js';
 import type { Arena } from '../runtime/arena.js';
 import type { KernelExports } from '../runtime/exports.js';
-import type { GemmFn } from '../kernels/gemm-exports.js';
+import type { GemmFn } from '../runtime/gemm-exports.js';
 import { probeFeatures } from '../runtime/features.js';
 import type { Kernels } from '../runtime/wasm.js';
-import { SingleThreadCompute, gemmExport, type Compute, type Epilogue, type Linear } from '../model/compute.js';
+import { SingleThreadCompute, linearExport, type Compute, type Epilogue, type Linear } from '../compute/compute.js';
 import { WorkerPool } from './pool.js';
 import { workerKind } from './spawn.js';
 
 export interface ThreadedCompute extends Compute {
-  /** the calling thread plus the workers */
-  readonly threads: number;
   /** jobs dispatched to the workers so far (calls that ran on the calling thread alone are not counted) */
   readonly jobs: number;
   /**
@@ -148,7 +146,7 @@ class PoolCompute implements ThreadedCompute {
       x = scratch;
       ldx = k;
     }
-    const fn = this.id(gemmExport(epilogue, !!scratch));
+    const fn = this.id(linearExport(lin, epilogue, !!scratch));
     const nr = this.gemm.gemm_nr();
     const mr = this.gemm.gemm_mr?.() ?? 12;
     const panels = Math.ceil(n / nr);
@@ -159,7 +157,7 @@ class PoolCompute implements ThreadedCompute {
     // a share, not a whole one, while the others take the rest.
     if (panels >= 2 * T || m < 2 * mr * T) {
       const cols = split(n, Math.min(TASKS_PER_THREAD * T, Math.max(1, panels >> 1)), nr);
-      if (cols.length < 3) return (this.k[gemmExport(epilogue, !!scratch)] as GemmFn)(m, n, k, x, ldx, lin.w, y, ldy);
+      if (cols.length < 3) return (this.k[linearExport(lin, epilogue, !!scratch)] as GemmFn)(m, n, k, x, ldx, lin.w, y, ldy);
       p.begin(1);
       for (let i = 0; i + 1 < cols.length; i++) {
         const n0 = cols[i];
@@ -233,14 +231,12 @@ class PoolCompute implements ThreadedCompute {
 }
 
 class OneThread extends SingleThreadCompute implements ThreadedCompute {
-  readonly threads = 1;
   readonly jobs = 0;
   broadcast(exportName: string, ...args: number[]): void {
     const f = (this.k as unknown as Record<string, unknown>)[exportName];
     if (typeof f !== 'function') throw new RuntimeError(`the kernels have no export "${exportName}"`);
     (f as (...a: number[]) => unknown)(...args);
   }
-  async dispose(): Promise<void> {}
 }
 
 /**

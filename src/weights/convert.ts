@@ -5,7 +5,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { ModelError, WeightsError } from '../errors.js';
-import { parseBertConfig, type BertConfig } from '../model/config.js';
+import { parseBertConfig, type BertConfig } from '../models/bert/config.js';
+import { BERT } from '../models/bert/spec.js';
+import { canonicalName as specCanonicalName, groupTensorNames, locate } from '../models/spec.js';
 import { encodeF16 } from './f16.js';
 import { numel, openCheckpointTensors, readTensorF32 } from './safetensors.js';
 import { canonicalTensors, writeWbin, type WbinDtype, type WbinTensorInput, type WbinTokenizer } from './wbin.js';
@@ -146,11 +148,9 @@ export async function readCheckpointTokenizer(folder: string): Promise<WbinToken
   return { vocab, options };
 }
 
-/** A checkpoint tensor name → the canonical BertModel name, or undefined when it is not one of BertModel's. */
+/** A checkpoint tensor name → the canonical BertModel name (BERT's spec's renames: `bert.` prefix, LayerNorm gamma/beta). */
 export function canonicalName(name: string): string {
-  let n = name.startsWith('bert.') ? name.slice(5) : name;
-  n = n.replace(/LayerNorm\.gamma$/, 'LayerNorm.weight').replace(/LayerNorm\.beta$/, 'LayerNorm.bias');
-  return n;
+  return specCanonicalName(BERT, name);
 }
 
 /** Converts a Hugging Face BERT folder into one .wbin (atomically: nothing half-written on failure). */
@@ -174,9 +174,9 @@ export async function convertCheckpoint(folder: string, outWbin: string, opts: C
     for (const name of ckpt.tensors.keys()) {
       const c = canonicalName(name);
       if (!expected.has(c)) {
-        const layer = /^encoder\.layer\.(\d+)\./.exec(c);
-        if (layer && Number(layer[1]) >= config.num_hidden_layers) {
-          throw new WeightsError(`layer ${layer[1]} in the checkpoint, but config.json says num_hidden_layers ${config.num_hidden_layers}`, { file: ckpt.files[0], tensor: name });
+        const layer = locate(BERT, c)?.layer;
+        if (layer !== undefined && layer >= config.num_hidden_layers) {
+          throw new WeightsError(`layer ${layer} in the checkpoint, but config.json says num_hidden_layers ${config.num_hidden_layers}`, { file: ckpt.files[0], tensor: name });
         }
         skipped.push(name); // heads (cls.*, classifier.*, qa_outputs.*) and buffers (embeddings.position_ids)
         continue;
@@ -186,9 +186,11 @@ export async function convertCheckpoint(folder: string, outWbin: string, opts: C
       found.set(c, name);
       if (c !== name) renamed[name] = c;
     }
-    const hasPooler = found.has('pooler.dense.weight') || found.has('pooler.dense.bias');
-    if (hasPooler !== (found.has('pooler.dense.weight') && found.has('pooler.dense.bias'))) {
-      throw new WeightsError(`pooler is incomplete: ${found.has('pooler.dense.weight') ? 'pooler.dense.bias' : 'pooler.dense.weight'} is missing`, { file: folder });
+    const poolerNames = groupTensorNames(BERT, 'pooler');
+    const hasPooler = poolerNames.some((n) => found.has(n));
+    const poolerMissing = poolerNames.filter((n) => !found.has(n));
+    if (hasPooler && poolerMissing.length) {
+      throw new WeightsError(`pooler is incomplete: ${poolerMissing.join(', ')} ${poolerMissing.length > 1 ? 'are' : 'is'} missing`, { file: folder });
     }
     const wanted = canonicalTensors(config, hasPooler);
     const missing = wanted.filter((e) => !found.has(e.name)).map((e) => e.name);

@@ -7,6 +7,8 @@ import { copyFile, mkdir, open, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WeightsError } from '../errors.js';
+import { BERT } from '../models/bert/spec.js';
+import { locate, specTensors, type SynthScale } from '../models/spec.js';
 import { safetensorsHeader } from './safetensors.js';
 
 export const SYNTHETIC_SPEC = 'wasmbert-synthetic-v1';
@@ -89,71 +91,14 @@ export function outlierDims(seed: number, H: number): [number, number] {
   return [o1, (o1 + 1 + (mix32(h) % (H - 1))) % H];
 }
 
-type Triple = [mean: number, k: number, fan: number];
-
-/** §5.4's table; `fan` names a config size or 1. */
-function scale(key: string, cfg: Record<string, unknown>): Triple {
-  const H = cfg.hidden_size as number;
-  const I = cfg.intermediate_size as number;
-  const table: Record<string, Triple> = {
-    'embeddings.word_embeddings.weight': [0, 0.05, 1],
-    'embeddings.position_embeddings.weight': [0, 0.02, 1],
-    'embeddings.token_type_embeddings.weight': [0, 0.05, 1],
-    'LayerNorm.weight': [0.9, 0.1, 1],
-    'LayerNorm.bias': [0, 0.05, 1],
-    'attention.self.query.weight': [0, 2.0, H],
-    'attention.self.query.bias': [0, 0.5, 1],
-    'attention.self.key.weight': [0, 2.0, H],
-    'attention.self.key.bias': [0, 0.2, 1],
-    'attention.self.value.weight': [0, 1.0, H],
-    'attention.self.value.bias': [0, 0.05, 1],
-    'attention.output.dense.weight': [0, 0.25, H],
-    'attention.output.dense.bias': [0, 0.05, 1],
-    'intermediate.dense.weight': [0, 1.0, H],
-    'intermediate.dense.bias': [-0.7, 0.3, 1],
-    'output.dense.weight': [0, 0.7, I],
-    'output.dense.bias': [0, 0.05, 1],
-    'pooler.dense.weight': [0, 0.8, H],
-    'pooler.dense.bias': [0, 0.05, 1],
-  };
-  const t = table[key];
-  if (!t) throw new Error(`synth: no scale for ${key}`);
-  return t;
+/** §4: tensor names and shapes in file order (BERT's spec, pooler included). */
+export function syntheticTensors(cfg: Record<string, unknown>): { name: string; shape: number[] }[] {
+  return specTensors(BERT, cfg).map(({ name, shape }) => ({ name, shape }));
 }
 
-/** §5.5's outlier triples: [weight@o1, weight@o2, bias@o1, bias@o2] per LayerNorm. */
-const OUTLIERS: Record<string, [Triple, Triple, Triple, Triple]> = {
-  'embeddings.LayerNorm': [[2.5, 0.05, 1], [2.0, 0.05, 1], [-1.0, 0.05, 1], [0.5, 0.05, 1]],
-  'attention.output.LayerNorm': [[0.3, 0.05, 1], [0.3, 0.05, 1], [0.0, 0.05, 1], [0.0, 0.05, 1]],
-  'output.LayerNorm': [[2.5, 0.05, 1], [2.5, 0.05, 1], [-2.0, 0.05, 1], [1.5, 0.05, 1]],
-};
-
-/** §4: tensor names and shapes in file order. */
-export function syntheticTensors(cfg: Record<string, unknown>): { name: string; shape: number[] }[] {
-  const H = cfg.hidden_size as number;
-  const I = cfg.intermediate_size as number;
-  const out: { name: string; shape: number[] }[] = [
-    { name: 'embeddings.word_embeddings.weight', shape: [cfg.vocab_size as number, H] },
-    { name: 'embeddings.position_embeddings.weight', shape: [cfg.max_position_embeddings as number, H] },
-    { name: 'embeddings.token_type_embeddings.weight', shape: [cfg.type_vocab_size as number, H] },
-    { name: 'embeddings.LayerNorm.weight', shape: [H] },
-    { name: 'embeddings.LayerNorm.bias', shape: [H] },
-  ];
-  for (let n = 0; n < (cfg.num_hidden_layers as number); n++) {
-    const p = `encoder.layer.${n}.`;
-    for (const [s, shape] of [
-      ['attention.self.query.weight', [H, H]], ['attention.self.query.bias', [H]],
-      ['attention.self.key.weight', [H, H]], ['attention.self.key.bias', [H]],
-      ['attention.self.value.weight', [H, H]], ['attention.self.value.bias', [H]],
-      ['attention.output.dense.weight', [H, H]], ['attention.output.dense.bias', [H]],
-      ['attention.output.LayerNorm.weight', [H]], ['attention.output.LayerNorm.bias', [H]],
-      ['intermediate.dense.weight', [I, H]], ['intermediate.dense.bias', [I]],
-      ['output.dense.weight', [H, I]], ['output.dense.bias', [H]],
-      ['output.LayerNorm.weight', [H]], ['output.LayerNorm.bias', [H]],
-    ] as [string, number[]][]) out.push({ name: p + s, shape });
-  }
-  out.push({ name: 'pooler.dense.weight', shape: [H, H] }, { name: 'pooler.dense.bias', shape: [H] });
-  return out;
+/** A §5.4 scale as (mean, amplitude): amplitude = k·sqrt(3 / fan), fan a config size or 1. */
+function amplitude([mean, k, fan]: SynthScale, cfg: Record<string, unknown>): [number, number] {
+  return [mean, k * Math.sqrt(3 / (fan === 1 ? 1 : (cfg[fan] as number)))];
 }
 
 /** Fills `out` with tensor `name`'s values (§5.2–5.5). */
@@ -162,10 +107,9 @@ export function generateTensor(cfg: Record<string, unknown>, name: string, out: 
   const k0 = tensorKey(seed, name);
   const k1 = mix32(k0 ^ 0x85ebca6b);
   const k2 = mix32(k0 ^ 0xc2b2ae35);
-  const local = name.replace(/^encoder\.layer\.\d+\./, '');
-  const ln = /LayerNorm\.(weight|bias)$/.exec(local);
-  const [mean, k, fan] = scale(ln ? `LayerNorm.${ln[1]}` : local, cfg);
-  const amp = k * Math.sqrt(3 / fan);
+  const at = locate(BERT, name);
+  if (!at) throw new Error(`synth: ${name} is not a BertModel tensor`);
+  const [mean, amp] = amplitude(at.tensor.synth, cfg);
   const n = out.length;
   // The hot loop: zOf inlined (three lowbias32 rounds), one float64 multiply-add, one float32 rounding.
   for (let i = 0; i < n; i++) {
@@ -178,14 +122,14 @@ export function generateTensor(cfg: Record<string, unknown>, name: string, out: 
     const z = (w0 & 0xffff) + (w0 >>> 16) + (w1 & 0xffff) + (w1 >>> 16) - 131070;
     out[i] = mean + (z / 65536) * amp;
   }
-  if (ln) {
-    const which = local.slice(0, -`.${ln[1]}`.length);
-    const o = OUTLIERS[which];
-    if (!o) throw new Error(`synth: no outlier table for ${which}`);
+  if (at.param.role === 'layernorm') {
+    // §5.5: two outlier dimensions of every LayerNorm get their own scales
+    const o = at.param.outliers;
     const [o1, o2] = outlierDims(seed, cfg.hidden_size as number);
-    const [t1, t2] = ln[1] === 'weight' ? [o[0], o[1]] : [o[2], o[3]];
-    for (const [i, [m, kk, f]] of [[o1, t1], [o2, t2]] as [number, Triple][]) {
-      out[i] = m + (zOf(i, k0, k1, k2) / 65536) * (kk * Math.sqrt(3 / f));
+    const [t1, t2] = at.tensor === at.param.weight ? [o[0], o[1]] : [o[2], o[3]];
+    for (const [i, sc] of [[o1, t1], [o2, t2]] as [number, SynthScale][]) {
+      const [m, a] = amplitude(sc, cfg);
+      out[i] = m + (zOf(i, k0, k1, k2) / 65536) * a;
     }
   }
 }

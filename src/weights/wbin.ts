@@ -6,7 +6,9 @@
 // file's real size and the config before anyone allocates from them. Browsers load this module: node:
 // modules are only reached through dynamic imports (in writeWbin).
 import { ModelError, WeightsError } from '../errors.js';
-import { parseBertConfig, type BertConfig } from '../model/config.js';
+import { parseBertConfig, type BertConfig } from '../models/bert/config.js';
+import { BERT } from '../models/bert/spec.js';
+import { locate, specTensors, tensorCount as specTensorCount, type Sizes } from '../models/spec.js';
 import { decodeF16Bytes } from './f16.js';
 import type { WeightSource } from './source.js';
 
@@ -44,39 +46,12 @@ export interface WbinTokenizer {
   options: Record<string, unknown>;
 }
 
-const LAYER_TENSORS: readonly (readonly [string, 'HH' | 'H' | 'IH' | 'I' | 'HI'])[] = [
-  ['attention.self.query.weight', 'HH'], ['attention.self.query.bias', 'H'],
-  ['attention.self.key.weight', 'HH'], ['attention.self.key.bias', 'H'],
-  ['attention.self.value.weight', 'HH'], ['attention.self.value.bias', 'H'],
-  ['attention.output.dense.weight', 'HH'], ['attention.output.dense.bias', 'H'],
-  ['attention.output.LayerNorm.weight', 'H'], ['attention.output.LayerNorm.bias', 'H'],
-  ['intermediate.dense.weight', 'IH'], ['intermediate.dense.bias', 'I'],
-  ['output.dense.weight', 'HI'], ['output.dense.bias', 'H'],
-  ['output.LayerNorm.weight', 'H'], ['output.LayerNorm.bias', 'H'],
-];
-
-/** Tensors a BertModel with this config has, canonical names (no `bert.` prefix), in forward order. */
+/** Tensors a BertModel with this config has, canonical names (no `bert.` prefix), in forward order: BERT's spec. */
 export function canonicalTensors(c: BertConfig, withPooler = true): { name: string; shape: number[]; group: string }[] {
-  const H = c.hidden_size;
-  const I = c.intermediate_size;
-  const dims = { HH: [H, H], H: [H], IH: [I, H], I: [I], HI: [H, I] };
-  const out = [
-    { name: 'embeddings.word_embeddings.weight', shape: [c.vocab_size, H], group: 'embeddings' },
-    { name: 'embeddings.position_embeddings.weight', shape: [c.max_position_embeddings, H], group: 'embeddings' },
-    { name: 'embeddings.token_type_embeddings.weight', shape: [c.type_vocab_size, H], group: 'embeddings' },
-    { name: 'embeddings.LayerNorm.weight', shape: [H], group: 'embeddings' },
-    { name: 'embeddings.LayerNorm.bias', shape: [H], group: 'embeddings' },
-  ];
-  for (let n = 0; n < c.num_hidden_layers; n++) {
-    for (const [s, d] of LAYER_TENSORS) out.push({ name: `encoder.layer.${n}.${s}`, shape: dims[d], group: `layer.${n}` });
-  }
-  if (withPooler) {
-    out.push({ name: 'pooler.dense.weight', shape: [H, H], group: 'pooler' }, { name: 'pooler.dense.bias', shape: [H], group: 'pooler' });
-  }
-  return out;
+  return specTensors(BERT, c as unknown as Sizes, withPooler).map(({ name, shape, group }) => ({ name, shape, group }));
 }
 
-export const tensorCount = (c: BertConfig, withPooler: boolean): number => 5 + 16 * c.num_hidden_layers + (withPooler ? 2 : 0);
+export const tensorCount = (c: BertConfig, withPooler: boolean): number => specTensorCount(BERT, c as unknown as Sizes, withPooler);
 
 const numel = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 const align = (n: number) => Math.ceil(n / WBIN_ALIGN) * WBIN_ALIGN;
@@ -103,11 +78,11 @@ export class WbinFile {
     readonly size: number,
   ) {
     this.byName = new Map(tensors.map((t) => [t.name, t]));
-    this.hasPooler = this.byName.has('pooler.dense.weight');
     const groups = new Map<string, TensorGroup>();
     for (const t of tensors) {
-      const m = /^encoder\.layer\.(\d+)\./.exec(t.name);
-      const g = m ? `layer.${m[1]}` : t.name.startsWith('pooler.') ? 'pooler' : 'embeddings';
+      // openWbin checked every name against the spec, so each one has its group
+      const at = locate(BERT, t.name);
+      const g = at?.group.repeat ? `${at.group.kind}.${at.layer}` : (at?.group.kind ?? 'unknown');
       const cur = groups.get(g);
       if (cur) {
         cur.tensors.push(t);
@@ -115,6 +90,7 @@ export class WbinFile {
       } else groups.set(g, { name: g, offset: t.offset, length: t.byteLength, tensors: [t] });
     }
     this.groups = [...groups.values()];
+    this.hasPooler = groups.has('pooler');
   }
 
   /** The entry of tensor `name` (WeightsError when the file has none). */
@@ -345,7 +321,8 @@ export async function writeWbin(path: string, spec: WbinWriteSpec, opts: { onPro
   const fail = (msg: string, tensor?: string): never => {
     throw new WeightsError(msg, { file: path, tensor });
   };
-  const withPooler = spec.tensors.some((t) => t.name.startsWith('pooler.'));
+  // the pooler is BERT's one optional group: written when any of its tensors is given
+  const withPooler = spec.tensors.some((t) => locate(BERT, t.name)?.group.optional === true);
   const expected = canonicalTensors(spec.config, withPooler);
   const given = new Map(spec.tensors.map((t) => [t.name, t]));
   if (given.size !== spec.tensors.length) fail('duplicate tensor names');

@@ -1,5 +1,5 @@
 // BERT's configuration, with Hugging Face BertConfig's key names so config.json maps one to one.
-import { ModelError } from '../errors.js';
+import { ModelError } from '../../errors.js';
 
 export type HiddenAct = 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu';
 

@@ -4,35 +4,25 @@
 //
 // Packed layout: the batch's valid tokens are rows 0..T-1 of every activation (sequence s owns rows
 // offset_s .. offset_s + n_s - 1), so every dense layer is one GEMM with M = T.
+import type { Compute, Epilogue, Linear } from '../../compute/compute.js';
+import type { GroupParams, PackedSeq } from '../family.js';
+import type { Placed } from '../spec.js';
 import type { BertConfig } from './config.js';
-import type { Compute, Linear } from './compute.js';
-
-/** One sequence of the packed batch. */
-export interface PackedSeq {
-  /** index in the caller's batch */
-  readonly b: number;
-  /** first row in the packed activations */
-  readonly offset: number;
-  /** valid tokens (attention_mask 1); they must come first in the padded row */
-  readonly n: number;
-}
 
 /**
- * The activation arena: every buffer forward() touches, carved out once (byte pointers), rows rounded up to
- * a multiple of 4. Each GEMM packs its A (gemm_pack_a_f32) into a buffer that is free at that moment:
- * hidden → ctx (Q|K|V, intermediate), ctx → qkv (attention output), inter → qkv (output dense; qkv is
- * max(3H, I) wide for that), pooler rows → inter.
+ * The activation buffers (byte pointers), carved once by the engine from BertFamily.buffers(). Each GEMM
+ * packs its A (gemm_pack_a_f32) into a buffer that is free at that moment: hidden → ctx (Q|K|V,
+ * intermediate), ctx → qkv (attention output), inter → qkv (output dense), pooler rows → inter; the
+ * sizes come from gemm_pack_a_size for exactly these uses.
  */
 export interface Activations {
-  readonly maxTokens: number;
-  readonly maxSeq: number;
   /** [T, H] the hidden state, updated in place layer by layer */
   readonly hidden: number;
-  /** [T, max(3H, I)] Q | K | V (row stride 3H); packed A of the output dense */
+  /** [T, 3H] Q | K | V (row stride 3H); packed A of the attention output and output dense */
   readonly qkv: number;
   /** [T, H] attention context (heads concatenated); pooler input after the encoder; packed A of hidden */
   readonly ctx: number;
-  /** [T, max(I, H)] intermediate (GELU) activations */
+  /** [T, I] intermediate (GELU) activations; packed A of the pooler */
   readonly inter: number;
   /** attention scratch: attentionScratchBytes(maxSeq, head size) */
   readonly attention: number;
@@ -116,9 +106,14 @@ export class BertIntermediate {
     readonly hidden_act: BertConfig['hidden_act'],
   ) {}
 
+  /** the GEMM epilogue of hidden_act (HF's ACT2FN names are Compute's) */
+  private get epilogue(): Epilogue {
+    return this.hidden_act;
+  }
+
   /** inter = act(dense(hidden)) */
   forward(c: Compute, act: Activations, T: number): void {
-    c.linear(T, act.hidden, this.dense.k, this.dense, act.inter, this.dense.n, this.hidden_act, act.ctx);
+    c.linear(T, act.hidden, this.dense.k, this.dense, act.inter, this.dense.n, this.epilogue, act.ctx);
   }
 }
 
@@ -167,50 +162,47 @@ export class BertPooler {
   }
 }
 
-// ---- the packed weight layout: sizes and walking offsets -------------------------------------------
+// ---- the modules over the spec's walk (src/models/spec.ts walkGroup: one pass gives sizes and pointers)
 
-export interface GemmPacking {
-  gemm_pack_size(n: number, k: number): number;
+// Built once per placed group and kept: forward() then allocates no module objects (the streamed slot's
+// params are one Map, refilled in place, so its BertLayer is built once too).
+const built = new WeakMap<GroupParams, unknown>();
+function once<T>(params: GroupParams, make: () => T): T {
+  let m = built.get(params) as T | undefined;
+  if (m === undefined) built.set(params, (m = make()));
+  return m;
 }
 
-const align64 = (n: number) => Math.ceil(n / 64) * 64;
-
-/** Bytes of one layer's packed weights, in walk order: qkv, attention.output.{dense, LayerNorm}, intermediate.dense, output.{dense, LayerNorm}. */
-export function layerBytes(cfg: BertConfig, p: GemmPacking): number {
-  const H = cfg.hidden_size;
-  const I = cfg.intermediate_size;
-  return (
-    align64(p.gemm_pack_size(3 * H, H)) +
-    align64(p.gemm_pack_size(H, H)) +
-    2 * align64(4 * H) +
-    align64(p.gemm_pack_size(I, H)) +
-    align64(p.gemm_pack_size(H, I)) +
-    2 * align64(4 * H)
-  );
+function get<R extends Placed['role']>(params: GroupParams, name: string, role: R): Extract<Placed, { role: R }> {
+  const p = params.get(name);
+  if (!p || p.role !== role) throw new Error(`internal: the spec has no ${role} "${name}"`);
+  return p as Extract<Placed, { role: R }>;
 }
 
-/** The BertLayer whose weights start at `base` (resident: layer i's region; streamed: the slot). */
-export function layerAt(cfg: BertConfig, p: GemmPacking, base: number): BertLayer {
-  const H = cfg.hidden_size;
-  const I = cfg.intermediate_size;
-  let at = base;
-  const take = (bytes: number) => {
-    const ptr = at;
-    at += align64(bytes);
-    return ptr;
-  };
-  const lin = (n: number, k: number): Linear => ({ w: take(p.gemm_pack_size(n, k)), n, k });
-  const ln = (): LayerNorm => ({ weight: take(4 * H), bias: take(4 * H) });
-  const qkv = lin(3 * H, H);
-  const attnDense = lin(H, H);
-  const attnLn = ln();
-  const inter = lin(I, H);
-  const outDense = lin(H, I);
-  const outLn = ln();
+/** BertEmbeddings over the embeddings group's placed params. */
+export function bertEmbeddings(params: GroupParams): BertEmbeddings {
+  return once(params, () => new BertEmbeddings(
+    get(params, 'word_embeddings', 'embedding').table,
+    get(params, 'position_embeddings', 'embedding').table,
+    get(params, 'token_type_embeddings', 'embedding').table,
+    get(params, 'LayerNorm', 'layernorm'),
+  ));
+}
+
+/** The BertLayer over one layer group's placed params (resident: layer i's region; streamed: the slot). */
+export function bertLayer(cfg: BertConfig, params: GroupParams): BertLayer {
   const heads = cfg.num_attention_heads;
-  return new BertLayer(
-    new BertAttention(new BertSelfAttention(qkv, heads, H / heads), new BertSelfOutput(attnDense, attnLn, cfg.layer_norm_eps)),
-    new BertIntermediate(inter, cfg.hidden_act),
-    new BertOutput(outDense, outLn, cfg.layer_norm_eps),
-  );
+  const H = cfg.hidden_size;
+  return once(params, () => new BertLayer(
+    new BertAttention(
+      new BertSelfAttention(get(params, 'attention.self.qkv', 'linear'), heads, H / heads),
+      new BertSelfOutput(get(params, 'attention.output.dense', 'linear'), get(params, 'attention.output.LayerNorm', 'layernorm'), cfg.layer_norm_eps),
+    ),
+    new BertIntermediate(get(params, 'intermediate.dense', 'linear'), cfg.hidden_act),
+    new BertOutput(get(params, 'output.dense', 'linear'), get(params, 'output.LayerNorm', 'layernorm'), cfg.layer_norm_eps),
+  ));
+}
+
+export function bertPooler(params: GroupParams): BertPooler {
+  return once(params, () => new BertPooler(get(params, 'dense', 'linear')));
 }

@@ -1,7 +1,14 @@
 // Turns what callers hand to forward() — one encoding or a padded batch, arrays or typed arrays — into
-// validated rows, and packs the valid tokens (attention_mask 1) of each row for the model.
+// validated rows with the valid positions (attention_mask 1) of each; the engine packs those.
 import { ModelError } from '../errors.js';
-import type { BertConfig } from './config.js';
+import type { BatchRows } from '../models/family.js';
+
+/** What the inputs are checked against (a family's config has these HF keys). */
+export interface InputLimits {
+  readonly vocab_size: number;
+  readonly type_vocab_size: number;
+  readonly max_position_embeddings: number;
+}
 
 type Ids = ArrayLike<number>;
 
@@ -15,16 +22,6 @@ export interface EncodedInput {
   attention_mask?: Ids | Ids[];
 }
 
-export interface BatchRows {
-  /** batch size */
-  B: number;
-  /** padded length */
-  L: number;
-  ids: Int32Array[];
-  types: Int32Array[];
-  /** per row: the positions whose attention_mask is 1, ascending */
-  valid: Int32Array[];
-}
 
 const isRowArray = (x: unknown): x is Ids[] =>
   Array.isArray(x) && x.length > 0 && typeof x[0] === 'object' && x[0] !== null && 'length' in (x[0] as object);
@@ -37,7 +34,7 @@ function rows(x: Ids | Ids[] | undefined, field: string): Ids[] | undefined {
   throw new ModelError(`${field}: expected an array of token ids or an array of rows`);
 }
 
-export function normalizeInput(input: EncodedInput, cfg: BertConfig): BatchRows {
+export function normalizeInput(input: EncodedInput, cfg: InputLimits): BatchRows {
   if (typeof input !== 'object' || input === null) throw new ModelError('forward: expected an encoding object with inputIds');
   const idRows = rows(input.inputIds ?? input.input_ids, 'inputIds');
   if (!idRows) throw new ModelError('forward: inputIds (or input_ids) is missing');

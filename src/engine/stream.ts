@@ -1,15 +1,13 @@
 // Streamed residency: one layer of weights in wasm memory at a time, the next one read while the current
-// one computes; word embeddings never resident (only the rows a batch uses are read).
+// one computes; the family's row table (BERT's word embeddings) never resident (only the rows a batch
+// uses are read). The layers' byte ranges are the file's groups of the spec's repeated group.
 import { ModelError } from '../errors.js';
+import type { GroupParams } from '../models/family.js';
+import { groupName, prefixOf, type GroupSpec } from '../models/spec.js';
 import type { Arena } from '../runtime/arena.js';
 import type { KernelExports } from '../runtime/exports.js';
 import type { WbinFile } from '../weights/wbin.js';
-import type { BertConfig } from './config.js';
-import type { BatchRows } from './inputs.js';
-import type { BertLayer } from './modeling_bert.js';
 import { Packer } from './packer.js';
-
-const WORD = 'embeddings.word_embeddings.weight';
 
 /** One read: consecutive tensors of one layer, at most the largest tensor plus some slack in bytes. */
 interface Chunk {
@@ -40,14 +38,18 @@ class StreamState {
   private readonly reads = new Map<number, Promise<void>>();
   constructor(
     private readonly file: WbinFile,
-    private readonly cfg: BertConfig,
-    private readonly wordRows: number,
+    private readonly layerGroup: GroupSpec,
+    private readonly nLayers: number,
+    /** the layer slot's placed params (the walk of one layer group at the slot) */
+    private readonly slot: GroupParams,
     private readonly staging: number,
+    /** where gathered rows go ([maxTokens, width]) and which tensor they come from */
+    private readonly rowTable: { readonly ptr: number; readonly entry: string; readonly width: number } | undefined,
   ) {
     let cap = 0;
-    for (let i = 0; i < cfg.num_hidden_layers; i++) for (const t of this.group(i).tensors) cap = Math.max(cap, t.byteLength);
+    for (let i = 0; i < nLayers; i++) for (const t of this.group(i).tensors) cap = Math.max(cap, t.byteLength);
     cap += SMALL;
-    for (let i = 0; i < cfg.num_hidden_layers; i++) {
+    for (let i = 0; i < nLayers; i++) {
       let cur: Chunk | undefined;
       for (const t of [...this.group(i).tensors].sort((a, b) => a.offset - b.offset)) {
         if (!cur || t.offset + t.byteLength - cur.offset > cap || t.offset !== cur.offset + cur.length) {
@@ -63,8 +65,9 @@ class StreamState {
   }
 
   private group(i: number) {
-    const g = this.file.groups.find((x) => x.name === `layer.${i}`);
-    if (!g) throw new ModelError(`${this.file.source.name}: no byte range for layer ${i}`);
+    const name = groupName(this.layerGroup, i);
+    const g = this.file.groups.find((x) => x.name === name);
+    if (!g) throw new ModelError(`${this.file.source.name}: no byte range for ${name}`);
     return g;
   }
 
@@ -129,8 +132,9 @@ class StreamState {
     this.startRead(0);
   }
 
-  async loadLayer(i: number, slot: BertLayer, k: KernelExports, arena: Arena): Promise<BertLayer> {
-    const last = this.cfg.num_hidden_layers - 1;
+  /** Reads layer i and packs it into the slot; returns the slot's params. */
+  async loadLayer(i: number, k: KernelExports, arena: Arena): Promise<GroupParams> {
+    const last = this.nLayers - 1;
     const packer = new Packer(k, arena, this.staging, async (name, dest) => {
       const entry = this.file.tensor(name);
       const small = this.small.get(name);
@@ -142,7 +146,7 @@ class StreamState {
       this.file.decodeInto(entry, bytes.subarray(entry.offset - ch.offset, entry.offset - ch.offset + entry.byteLength), dest);
     });
     try {
-      await packer.packLayer(i, slot);
+      await packer.packGroup(this.slot, prefixOf(this.layerGroup, i));
     } catch (err) {
       await this.settle();
       throw err;
@@ -150,23 +154,24 @@ class StreamState {
     // this layer's small tensors are packed: the next layer's arrive with its chunks
     for (const t of this.group(i).tensors) this.small.delete(t.name);
     if (i === last) await this.settle(); // nothing may outlive the forward (see prefetchFirst)
-    return slot;
+    return this.slot;
   }
 
-  /** Reads the word-embedding rows of this chunk's tokens into `wordRows` [T, H]; returns that pointer. */
-  async gatherWordRows(rows: BatchRows, rowB: Int32Array, rowT: Int32Array, arena: Arena): Promise<number> {
+  /** Reads the row table's rows `ids` (one per packed row) into the rows buffer [T, width]; returns that pointer. */
+  async gatherRows(ids: Int32Array, arena: Arena): Promise<number> {
     await this.prefetchFirst();
-    const H = this.cfg.hidden_size;
-    const entry = this.file.tensor(WORD);
-    const bpe = entry.byteLength / (this.cfg.vocab_size * H);
+    if (!this.rowTable) throw new ModelError('internal: no streamed row table');
+    const { ptr, width: H } = this.rowTable;
+    const entry = this.file.tensor(this.rowTable.entry);
+    const bpe = entry.byteLength / (entry.shape[0] * H);
     const unique = new Map<number, number[]>();
-    for (let r = 0; r < rowB.length; r++) {
-      const id = rows.ids[rowB[r]][rowT[r]];
+    for (let r = 0; r < ids.length; r++) {
+      const id = ids[r];
       const list = unique.get(id);
       if (list) list.push(r);
       else unique.set(id, [r]);
     }
-    const dest = arena.f32(this.wordRows, rowB.length * H);
+    const dest = arena.f32(ptr, ids.length * H);
     // A few reads in flight at once: one range request per distinct token, not hundreds of connections.
     const todo = [...unique.entries()];
     const readRows = async () => {
@@ -180,7 +185,7 @@ class StreamState {
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, todo.length) }, readRows));
-    return this.wordRows;
+    return ptr;
   }
 }
 

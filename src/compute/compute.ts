@@ -1,11 +1,16 @@
-// The kernel calls the model makes, in one place: the single-threaded implementation calls the wasm
-// exports directly; the threaded one (src/threads/) splits the same calls across workers.
+// The kernel calls a model makes, in one place and knowing no model: the single-threaded implementation
+// calls the wasm exports directly; the threaded one (src/threads/) splits the same calls across workers.
+// Families (src/models/) call these; the engine (src/engine/) picks the implementation.
 import type { KernelExports } from '../runtime/exports.js';
-import type { GemmFn } from '../kernels/gemm-exports.js';
-import type { HiddenAct } from './config.js';
+import type { GemmFn } from '../runtime/gemm-exports.js';
+
+/** How a Linear's weight is stored; each format has its packer (engine/packer.ts) and GEMMs. */
+export type LinearFormat = 'f32';
 
 /** A Linear layer's weights, packed once for the GEMM: `w` points at panels of [out=n, in=k] plus bias. */
 export interface Linear {
+  /** how `w` is stored: 'f32' = gemm_pack_f32's panels (the packer and linear() dispatch on it) */
+  readonly format: LinearFormat;
   readonly w: number;
   /** out_features */
   readonly n: number;
@@ -13,9 +18,14 @@ export interface Linear {
   readonly k: number;
 }
 
-export type Epilogue = 'bias' | 'bias_residual' | HiddenAct;
+/** What follows a Linear's GEMM: its bias, then an activation (HF's ACT2FN names) or the residual add. */
+export type Epilogue = 'bias' | 'bias_residual' | 'gelu' | 'gelu_new' | 'gelu_pytorch_tanh' | 'relu';
 
 export interface Compute {
+  /** threads the kernels run on (1 = the calling thread alone) */
+  readonly threads: number;
+  /** Releases the threads (workers); idempotent. The compute must not be used afterwards. */
+  dispose(): Promise<void>;
   /**
    * y[m×n] = epilogue(x[m×k] · Wᵀ + b); for 'bias_residual', y holds the residual on entry. With `scratch`
    * (a free buffer of gemm_pack_a_size(m, k) bytes), x is first packed into 4-row strips there and the
@@ -46,17 +56,28 @@ export function gemmExport(e: Epilogue, packedA: boolean): keyof KernelExports &
   return `gemm_f32${packedA ? '_pa' : ''}__${suffix}` as keyof KernelExports & `gemm_f32${string}`;
 }
 
+/** The GEMM export for a Linear of this format (a new format adds its case, and its packer's). */
+export function linearExport(lin: Linear, e: Epilogue, packedA: boolean): keyof KernelExports {
+  switch (lin.format) {
+    case 'f32':
+      return gemmExport(e, packedA);
+  }
+}
+
 export class SingleThreadCompute implements Compute {
+  readonly threads: number = 1;
   constructor(readonly k: KernelExports) {}
+
+  async dispose(): Promise<void> {}
 
   linear(m: number, x: number, ldx: number, lin: Linear, y: number, ldy: number, epilogue: Epilogue, scratch?: number): void {
     if (m === 0) return;
     const k = this.k;
     if (scratch) {
       k.gemm_pack_a_f32(m, lin.k, x, ldx, scratch);
-      return (k[gemmExport(epilogue, true)] as GemmFn)(m, lin.n, lin.k, scratch, lin.k, lin.w, y, ldy);
+      return (k[linearExport(lin, epilogue, true)] as GemmFn)(m, lin.n, lin.k, scratch, lin.k, lin.w, y, ldy);
     }
-    return (k[gemmExport(epilogue, false)] as GemmFn)(m, lin.n, lin.k, x, ldx, lin.w, y, ldy);
+    return (k[linearExport(lin, epilogue, false)] as GemmFn)(m, lin.n, lin.k, x, ldx, lin.w, y, ldy);
   }
 
   attention(n: number, heads: number, d: number, qkv: number, ctx: number, scratch: number, probs?: (h: number, ptr: number) => void): void {
