@@ -8,8 +8,9 @@ import { existsSync, statSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { ModelError, RuntimeError, TokenizerError, WasmbertError, WeightsError } from '../errors.js';
 import type { Bert, ForwardOptions, ForwardOutput } from '../model/bert.js';
-import type { BertConfig } from '../model/config.js';
-import type { EncodedInput } from '../model/inputs.js';
+
+type BertConfig = Bert['config'];
+type EncodedInput = Parameters<Bert['forward']>[0];
 import type { EmbeddingModel } from '../serve/batcher.js';
 import { BertTokenizer, type TokenizerOptions } from '../tokenizer/index.js';
 import { loadModelArg } from './model-arg.js';
