@@ -116,6 +116,32 @@ it('a bad option: exit 2 naming it, before any model is loaded', async () => {
   expect(err).toBe('wasmbert serve: --max-batch-tokens must be a non-negative integer (got "lots")\n');
 });
 
+describe('wasmbert serve: the page\'s files', () => {
+  it('serves web/, dist/, build/ and the weights by range, cross-origin isolated; nothing outside them', async () => {
+    const s = await startServer(['--model', model, '--threads', '1', '--quiet']);
+    try {
+      const page = await fetch(s.url);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(page.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+      expect(await page.text()).toMatch(/<script type="module" src="\/app.js">/);
+      expect((await fetch(`${s.url}dist/index.js`)).headers.get('content-type')).toMatch(/^text\/javascript/);
+      expect((await fetch(`${s.url}build/wasmbert.simd.wasm`)).headers.get('content-type')).toBe('application/wasm');
+      const range = await fetch(`${s.url}model.wbin`, { headers: { range: 'bytes=0-63' } });
+      expect(range.status).toBe(206);
+      expect(range.headers.get('content-range')).toMatch(/^bytes 0-63\/\d+$/);
+      expect((await range.arrayBuffer()).byteLength).toBe(64);
+      expect((await fetch(`${s.url}model.wbin`, { headers: { range: 'bytes=999999999-' } })).status).toBe(416);
+      for (const p of ['dist/%2e%2e/package.json', 'vendor/loader/%2e%2e/%2e%2e/%2e%2e/package.json', 'dist/%E0%A4%A', 'src/cli/serve.ts']) {
+        expect((await fetch(`${s.url}${p}`)).status, p).toBe(404);
+      }
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.exited;
+    }
+  }, 60_000);
+});
+
 describe('wasmbert serve: a client that disconnects', () => {
   it('has its queued work dropped: never computed, logged as 499', async () => {
     const s = await startServer(['--model', model, '--threads', '1', '--max-wait-ms', '300']);

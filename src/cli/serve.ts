@@ -132,7 +132,12 @@ export function pageAssets(modelFile: string | undefined): (request: Request) =>
     else {
       for (const [prefix, dir] of mounts) {
         if (!pathname.startsWith(prefix)) continue;
-        const rel = decodeURIComponent(pathname.slice(prefix.length)) || 'index.html';
+        let rel: string;
+        try {
+          rel = decodeURIComponent(pathname.slice(prefix.length)) || 'index.html';
+        } catch {
+          return undefined; // malformed %-escape: not a file of ours
+        }
         const full = normalize(join(dir, rel));
         if (!full.startsWith(dir + sep)) return undefined; // no ../ out of the mount
         file = full;
