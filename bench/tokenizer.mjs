@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench:tokenizer [-- --json] [-- --rounds N]
+// npm run bench:tokenizer [-- --json] [-- --rounds N] [-- --replace]
 //
 // Tokens per second, single-threaded, of wasmbert's tokenizer side by side with Hugging Face's two JavaScript-
 // callable tokenizers in one process: the `tokenizers` npm package (the Rust library behind BertTokenizerFast, via
@@ -16,13 +16,18 @@
 //
 // Single-threaded: the Rust side is pinned with TOKENIZERS_PARALLELISM=false RAYON_NUM_THREADS=1 (set before it
 // loads). The machine may be shared: compare the ratios of one run, not absolute numbers across runs.
+//
+// Results: a JSON report per run under .cache/bench/tokenizer-<cpu>-<time>.json; --replace writes the committed
+// bench/results/tokenizer-<cpu>.json instead (refused when a peer did not run: the ratios need both), the file
+// `npm run docs:numbers` quotes.
 process.env.TOKENIZERS_PARALLELISM = 'false';
 process.env.RAYON_NUM_THREADS = '1';
 
-import { existsSync, readFileSync, mkdtempSync, mkdirSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, mkdirSync, renameSync, writeFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import vm from 'node:vm';
@@ -201,8 +206,32 @@ const oneByOne = (impl) => rows.find((r) => r.impl.startsWith(impl) && r.call.in
 const best = Math.max(oneByOne('tokenizers') ?? 0, oneByOne('transformers.js') ?? 0);
 const ratio = best > 0 ? oneByOne('wasmbert') / best : undefined;
 
+const cpu = os.cpus()[0]?.model.trim() ?? 'unknown';
+const report = {
+  cpu, cores: os.availableParallelism?.() ?? os.cpus().length, date: new Date().toISOString(), corpus: corpusName, chars, tokens,
+  node: process.version, rounds: ROUNDS, rows,
+  // wasmbert's one-by-one tokens/s over each peer's one-by-one tokens/s (the call an app makes per request)
+  speedupOneByOne: { tokenizers: oneByOne('tokenizers') ? oneByOne('wasmbert') / oneByOne('tokenizers') : null, 'transformers.js': oneByOne('transformers.js') ? oneByOne('wasmbert') / oneByOne('transformers.js') : null },
+  ratioOneByOneVsBestPeer: ratio, long,
+};
+{
+  const replace = args.includes('--replace');
+  const missing = [!peers.rust && 'tokenizers', !peers.tjs && 'transformers.js'].filter(Boolean);
+  if (replace && missing.length) {
+    console.error(`--replace: not overwriting the committed results: ${missing.join(', ')} did not run`);
+    process.exitCode = 1;
+  }
+  const slug = cpu.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const committed = replace && !missing.length;
+  const dir = join(ROOT, committed ? 'bench/results' : '.cache/bench');
+  const file = join(dir, committed ? `tokenizer-${slug}.json` : `tokenizer-${slug}-${report.date.replace(/[:.]/g, '-')}.json`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(`${file}.tmp`, JSON.stringify(report, null, 2) + '\n');
+  renameSync(`${file}.tmp`, file);
+  console.error(`results: ${file}${committed ? ' (committed; npm run docs:numbers quotes it)' : ' (add --replace to rewrite the committed bench/results/)'}`);
+}
 if (asJson) {
-  process.stdout.write(JSON.stringify({ corpus: corpusName, chars, tokens, node: process.version, rounds: ROUNDS, rows, ratioOneByOneVsBestPeer: ratio, long }, null, 2) + '\n');
+  process.stdout.write(JSON.stringify(report, null, 2) + '\n');
 } else {
   say('\n| implementation | call | tokens/s | lines/s | median ms |');
   say('|---|---|---:|---:|---:|');

@@ -4,8 +4,9 @@
 //   relaxed     + relaxed SIMD (f32x4.relaxed_madd): Node >= 22, Chrome; Node 20 behind a V8 flag
 //   simd-mt     SIMD128 with an imported shared memory + atomics: the worker pool's build
 //   relaxed-mt  both
-// The kernel sources branch on ASC_FEATURE_RELAXED_SIMD / ASC_FEATURE_THREADS at compile time, so
-// each variant carries only its own code. Outputs go to build/ (git-ignored), never committed.
+// The kernel sources branch on ASC_FEATURE_RELAXED_SIMD at compile time, so each variant carries only
+// its own code; the -mt variants are the same code over an imported shared memory (asconfig.json's
+// importMemory/sharedMemory): no kernel branches on threads. Outputs go to build/ (git-ignored).
 import asc from 'assemblyscript/asc';
 import { readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

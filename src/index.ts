@@ -27,7 +27,9 @@ export {
 } from './tokenizer/index.js';
 export { openWbin, WbinFile, type TensorEntry, type TensorGroup } from './weights/wbin.js';
 export { memorySource, httpSource, bunMmapSource, openSource, type WeightSource, type HttpSourceOptions } from './weights/source.js';
-export { loadKernels, chooseVariant, type Variant, type Kernels, type LoadOptions } from './runtime/wasm.js';
+export { loadKernels, chooseVariant, type Variant, type Kernels, type KernelLoadOptions } from './runtime/wasm.js';
+/** @deprecated the kernels' load options, now named KernelLoadOptions (Bert.load's are BertLoadOptions). */
+export type { KernelLoadOptions as LoadOptions } from './runtime/wasm.js';
 export { probeFeatures, type WasmFeatures } from './runtime/features.js';
 export { threadsAvailable, defaultThreadCount } from './threads/compute.js';
 export { createEmbeddingHandler, type EmbeddingHandler, type HandlerOptions, type RequestLog } from './serve/index.js';

@@ -1,7 +1,7 @@
 // The engine's load options: every bad option (a wrong value, a typo'd name) is one ModelError naming the
 // option, thrown before anything is opened or started (issue #15); nothing stays open after it.
 import { describe, expect, it } from 'vitest';
-import { Bert, ModelError } from '../src/index.js';
+import { Bert, ModelError, WeightsError, type WeightSource } from '../src/index.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
 
 describe('Bert.load options', () => {
@@ -28,5 +28,18 @@ describe('Bert.load options', () => {
     expect(bert.threads).toBe(1);
     expect(seen.length).toBeGreaterThan(1);
     await bert.dispose();
+  });
+
+  it('a file that is not a .wbin: WeightsError, and the source is closed', async () => {
+    let closed = 0;
+    const bytes = new Uint8Array(64).fill(7);
+    const src: WeightSource = {
+      name: 'junk.bin',
+      size: async () => bytes.length,
+      read: async (offset, length, dest) => void dest.set(bytes.subarray(offset, offset + length)),
+      close: async () => void closed++,
+    };
+    await expect(Bert.load(src, { threads: 1 })).rejects.toThrow(WeightsError);
+    expect(closed).toBe(1);
   });
 });

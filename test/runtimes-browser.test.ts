@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bert } from '../src/index.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
-import { maxAbsDiff, ROOT, runtimeAvailable, startServer, TEXTS, TOLERANCE, type ExampleOutput, type FileServer } from './runtimes/harness.js';
+import { CHROMIUM, maxAbsDiff, ROOT, runtimeAvailable, startServer, TEXTS, TOLERANCE, type ExampleOutput, type FileServer } from './runtimes/harness.js';
 import { bundle, nodeImports } from './runtimes/bundle.js';
 
 describe('bundling for browsers and workers (esbuild, platform browser)', () => {
@@ -37,7 +37,6 @@ describe('bundling for browsers and workers (esbuild, platform browser)', () => 
   });
 });
 
-const CHROMIUM = '/usr/bin/chromium';
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
 describe.runIf(runtimeAvailable('chromium', existsSync(CHROMIUM), '.ci/run installs Debian\'s chromium'))('headless Chromium', () => {

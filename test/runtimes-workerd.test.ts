@@ -3,44 +3,25 @@
 // local workerd does not enforce that cap, so the test measures it — the process's peak RSS above its
 // idle RSS (which covers the wasm memory, the JS heap and the buffers: everything the model adds) — and
 // checks the vectors against Node's.
-import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bert } from '../src/index.js';
-import { ensureSynthetic } from '../src/weights/cache.js';
-import { convertCheckpoint } from '../src/weights/convert.js';
 import { maxAbsDiff, ROOT, runtimeAvailable, startServer, TEXTS, TOLERANCE, type FileServer } from './runtimes/harness.js';
 import { startWorkerd, type Workerd } from './runtimes/workerd.js';
+import { syntheticBaseF16 } from './synthetic.js';
 
 const MiB = 2 ** 20;
 /** Cloudflare's per-isolate memory limit */
 const ISOLATE_LIMIT = 128 * MiB;
 const WORKERD = existsSync(join(ROOT, 'node_modules/workerd/package.json'));
 
-/** synthetic-base converted to f16 once (halves what streams through the layer buffers), cached under .cache/. */
-async function baseF16(): Promise<string> {
-  const { folder } = await ensureSynthetic('synthetic-base');
-  const dir = join(ROOT, '.cache', 'runtimes');
-  const out = join(dir, 'synthetic-base.f16.wbin');
-  if (!existsSync(out)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${out}.tmp-${process.pid}`;
-    try {
-      await convertCheckpoint(folder, tmp, { dtype: 'f16' });
-      renameSync(tmp, out);
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-  }
-  return out;
-}
-
 describe.runIf(runtimeAvailable('workerd', WORKERD, 'npm ci installs the workerd devDependency'))('workerd: synthetic-base streamed under 128 MB', () => {
   let weights: FileServer;
   let wd: Workerd;
   let model = '';
   beforeAll(async () => {
-    model = await baseF16();
+    model = await syntheticBaseF16();
     weights = await startServer({ files: { '/model.wbin': model } });
     // A Workers isolate runs with its heap capped, so V8 collects before it nears 128 MB; local workerd sets
     // no cap and lets garbage (the fetch bodies of ~170 MB of layers per forward) pile up first. A 32 MB

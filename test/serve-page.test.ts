@@ -9,14 +9,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bert } from '../src/model/bert.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
-import { ROOT } from './shared.js';
+import { CHROMIUM, ROOT, runtimeAvailable } from './runtimes/harness.js';
 
-const CHROMIUM = process.env.WASMBERT_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) {
-  if (process.env.WASMBERT_REQUIRE_RUNTIMES === '1') throw new Error(`WASMBERT_REQUIRE_RUNTIMES=1 but there is no Chromium at ${CHROMIUM}`);
-  process.stderr.write(`serve-page: no Chromium at ${CHROMIUM} (apt-get install chromium): skipping\n`);
-}
+// a missing Chromium skips with one line, or fails under CI's WASMBERT_REQUIRE_RUNTIMES=1 (the runtime tier's rule)
+const HAVE_CHROMIUM = runtimeAvailable('chromium', existsSync(CHROMIUM), 'apt-get install chromium, or set WASMBERT_CHROMIUM');
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 const A = 'The cat sat on the mat.';
 const B = 'A cat was sitting on a rug.';

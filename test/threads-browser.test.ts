@@ -10,10 +10,10 @@ import type { AddressInfo } from 'node:net';
 import { extname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from './shared.js';
+import { CHROMIUM, runtimeAvailable } from './runtimes/harness.js';
 
-const CHROMIUM = process.env.WASMBERT_CHROMIUM ?? '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-if (!HAVE_CHROMIUM) process.stderr.write(`threads-browser: no Chromium at ${CHROMIUM} (apt-get install chromium): skipping\n`);
+// a missing Chromium skips (named once by the global setup), or fails under WASMBERT_REQUIRE_RUNTIMES=1
+const HAVE_CHROMIUM = runtimeAvailable('chromium', existsSync(CHROMIUM), '`apt-get install chromium`, or WASMBERT_CHROMIUM=<binary>');
 
 // The page: the same checks as test/threads.test.ts, in miniature, on the built modules.
 const PAGE = `<!doctype html><meta charset="utf-8">

@@ -10,9 +10,10 @@ import { RuntimeError } from '../src/errors.js';
 import { SingleThreadCompute, attentionScratchBytes, type Compute, type Epilogue, type Linear } from '../src/compute/compute.js';
 import { Arena } from '../src/runtime/arena.js';
 import { loadKernels, type Kernels } from '../src/runtime/wasm.js';
-import { createThreadedCompute, threadsAvailable, type ThreadedCompute } from '../src/threads/compute.js';
+import { createThreadedCompute, threadsAvailable, type Split, type ThreadedCompute } from '../src/threads/compute.js';
 import { WorkerPool } from '../src/threads/pool.js';
 import { ROOT } from './shared.js';
+import { available } from './required.js';
 
 let kernels: Kernels;
 let arena: Arena;
@@ -60,7 +61,7 @@ function osThreads(): number | undefined {
   return existsSync('/proc/self/task') ? readdirSync('/proc/self/task').length : undefined;
 }
 
-describe.skipIf(!threadsAvailable())('worker pool', () => {
+describe.skipIf(!available('worker threads', threadsAvailable(), 'SharedArrayBuffer and node:worker_threads: Node ≥ 20 has both'))('worker pool', () => {
   const K = () => kernels.exports as unknown as WebAssembly.Exports;
 
   /** One f32 per thread at its scratch base: the thread's id + 1, so a task can stamp who ran it. */
@@ -194,7 +195,7 @@ describe.skipIf(!threadsAvailable())('worker pool', () => {
   });
 });
 
-describe.skipIf(!threadsAvailable())('process exit', () => {
+describe.skipIf(!available('worker threads', threadsAvailable(), 'SharedArrayBuffer and node:worker_threads: Node ≥ 20 has both'))('process exit', () => {
   // A child process on the built package: the pool must never keep a process alive, disposed or not.
   const dist = join(ROOT, 'dist', 'threads', 'compute.js');
   const script = (dispose: boolean) => `
@@ -225,7 +226,7 @@ describe.skipIf(!threadsAvailable())('process exit', () => {
   });
 });
 
-describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to SingleThreadCompute', () => {
+describe.skipIf(!available('worker threads', threadsAvailable(), 'SharedArrayBuffer and node:worker_threads: Node ≥ 20 has both'))('threaded Compute is bit-identical to SingleThreadCompute', () => {
   let single: SingleThreadCompute;
   const pools: ThreadedCompute[] = [];
   const maxSeq = 128;
@@ -239,8 +240,13 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     await Promise.all(pools.map((p) => p.dispose()));
   });
 
-  /** Runs `f` on single and on each pool into separate outputs; `prepare(out)` sets an output's initial contents. */
-  function compare(floats: number, f: (c: Compute, out: number) => void, prepare?: (out: number) => void): void {
+  /**
+   * Runs `f` on single and on each pool into separate outputs; `prepare(out)` sets an output's initial
+   * contents. `split` is how the pool must have split the call: without that check a call that quietly ran
+   * on the calling thread would compare one thread with itself. A real split dispatches exactly one job
+   * (counted for this call alone) of at least two tasks; `caller` dispatches none.
+   */
+  function compare(floats: number, split: Split['kind'], f: (c: Compute, out: number) => void, prepare?: (out: number) => void): void {
     const mark = arena.used;
     try {
       const ref = arena.alloc(4 * floats);
@@ -254,7 +260,10 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
         else arena.f32(out, floats).fill(NaN);
         const jobs = pool.jobs;
         f(pool, out);
-        expect(pool.jobs, `threads ${pool.threads} dispatched`).toBeGreaterThanOrEqual(jobs);
+        expect(pool.lastSplit.kind, `threads ${pool.threads}: split`).toBe(split);
+        expect(pool.jobs - jobs, `threads ${pool.threads}: jobs this call dispatched`).toBe(split === 'caller' ? 0 : 1);
+        if (split === 'caller') expect(pool.lastSplit.tasks).toBe(0);
+        else expect(pool.lastSplit.tasks, `threads ${pool.threads}: tasks`).toBeGreaterThanOrEqual(2);
         expect(firstBitDifference(ref, out, floats), `threads ${pool.threads}: first differing element`).toBe(-1);
       }
     } finally {
@@ -274,19 +283,14 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const x = randomBuffer(m * ld, m * 1000 + n, 3);
     const gamma = randomBuffer(n, 7);
     const beta = randomBuffer(n, 8);
-    const dispatchesBefore = pools.map((p) => p.jobs);
-    compare(m * ld, (c, y) => c.layernorm(m, n, x, ld, gamma, beta, 1e-12, y, ld));
-    // with m ≥ 2 the rows were split (one dispatch per pool); one row cannot be
-    pools.forEach((p, i) => expect(p.jobs - dispatchesBefore[i]).toBe(m >= 2 ? 1 : 0));
+    compare(m * ld, m >= 2 ? 'rows' : 'caller', (c, y) => c.layernorm(m, n, x, ld, gamma, beta, 1e-12, y, ld));
     arena.release(mark);
   });
 
   it.each([1, 13, 100, 768, 128 * 768 + 3])('tanh n=%i', (n) => {
     const mark = arena.used;
     const x = randomBuffer(n, n, 6);
-    const dispatchesBefore = pools.map((p) => p.jobs);
-    compare(n, (c, y) => c.tanh(n, x, y));
-    pools.forEach((p, i) => expect(p.jobs - dispatchesBefore[i]).toBe(n >= 32 ? 1 : 0));
+    compare(n, n >= 32 ? 'elements' : 'caller', (c, y) => c.tanh(n, x, y));
     arena.release(mark);
   });
 
@@ -305,27 +309,37 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     return { format: 'f32', w: arena.alloc(bytes), n, k };
   }
 
-  // m: 1 (one [CLS] row: the pooler), 7 (odd, below a 6-row tile + 1), 128; n: 768 (H), 3·768 (fused
-  // QKV), 3072 (I), 100 (not a multiple of NR = 8, last panel partial), 20 and 8 (too few panels to
-  // share: the row split)
-  const shapes: [number, number, number][] = [];
-  for (const m of [1, 7, 128]) for (const [n, k] of [[768, 768], [3 * 768, 768], [3072, 768], [768, 3072], [100, 64], [20, 64], [8, 40]]) shapes.push([m, n, k]);
-  it.each(shapes)('linear m=%i n=%i k=%i (bias)', (m, n, k) => {
+  // m: 1 (one [CLS] row: the pooler), 7 (odd, below a 6-row tile + 1), 77 (rows split into 12-row tiles,
+  // the last one partial), 128; n: 768 (H), 3·768 (fused QKV), 3072 (I), 100 (not a multiple of NR = 8,
+  // last panel partial), 20 and 8 (too few panels to share). The expected split, at 2 and at 3 threads:
+  // columns while there are panels to share; with 20 or 8 columns, rows once m ≥ 2 tiles per thread
+  // (77, 128); m = 1 or 7 over 1-3 panels is one task, so it runs on the calling thread (`caller`: those
+  // cases check the decision, not the bits).
+  const shapes: [number, number, number, Split['kind']][] = [];
+  for (const m of [1, 7, 77, 128]) {
+    for (const [n, k] of [[768, 768], [3 * 768, 768], [3072, 768], [768, 3072], [100, 64], [20, 64], [8, 40]]) {
+      shapes.push([m, n, k, n > 20 ? 'columns' : m >= 77 ? 'rows' : 'caller']);
+    }
+  }
+  it('the linear table has real row and column splits', () => {
+    for (const kind of ['columns', 'rows'] as const) expect(shapes.filter((s) => s[3] === kind).length).toBeGreaterThanOrEqual(4);
+  });
+  it.each(shapes)('linear m=%i n=%i k=%i (bias): split %s', (m, n, k, split) => {
     const mark = arena.used;
     const lin = linearOf(n, k, n + k);
     const x = randomBuffer(m * k, m);
-    compare(m * n, (c, y) => c.linear(m, x, k, lin, y, n, 'bias'));
+    compare(m * n, split, (c, y) => c.linear(m, x, k, lin, y, n, 'bias'));
     arena.release(mark);
   });
 
   // with a packing scratch (what the encoder passes): A packed once on the calling thread, the packed-A
   // GEMM split across threads (row slices must land on 4-row strip boundaries)
-  it.each(shapes)('linear m=%i n=%i k=%i (bias, packed A)', (m, n, k) => {
+  it.each(shapes)('linear m=%i n=%i k=%i (bias, packed A): split %s', (m, n, k, split) => {
     const mark = arena.used;
     const lin = linearOf(n, k, n + k);
     const x = randomBuffer(m * k, m);
     const scratch = arena.alloc(4 * Math.ceil(m / 4) * 4 * k);
-    compare(m * n, (c, y) => c.linear(m, x, k, lin, y, n, 'bias', scratch));
+    compare(m * n, split, (c, y) => c.linear(m, x, k, lin, y, n, 'bias', scratch));
     // and the same bits as the unpacked GEMM on one thread
     const plain = arena.alloc(4 * m * n);
     single.linear(m, x, k, lin, plain, n, 'bias');
@@ -342,9 +356,7 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const lin = linearOf(n, k, 5);
     const x = randomBuffer(m * ldx, 6, 2);
     const residual = randomBuffer(m * ldy, 7);
-    const before = pools.map((p) => p.jobs);
-    compare(m * ldy, (c, y) => c.linear(m, x, ldx, lin, y, ldy, epi), (y) => copy(residual, y, m * ldy));
-    pools.forEach((p, i) => expect(p.jobs - before[i]).toBe(1));
+    compare(m * ldy, 'columns', (c, y) => c.linear(m, x, ldx, lin, y, ldy, epi), (y) => copy(residual, y, m * ldy));
     arena.release(mark);
   });
 
@@ -357,10 +369,9 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const H = heads * d;
     const qkv = randomBuffer(n * 3 * H, heads * n + d, 2);
     const scores = arena.alloc(attentionScratchBytes(kernels.exports, maxSeq, d));
-    const before = pools.map((p) => p.jobs);
-    compare(n * H, (c, ctx) => c.attention(n, heads, d, qkv, ctx, scores));
-    // one job of one task per head
-    pools.forEach((p, i) => expect(p.jobs - before[i]).toBe(1));
+    compare(n * H, 'heads', (c, ctx) => c.attention(n, heads, d, qkv, ctx, scores));
+    // one task per head
+    pools.forEach((p) => expect(p.lastSplit.tasks).toBe(heads));
     arena.release(mark);
   });
 
@@ -371,7 +382,7 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const qkv = randomBuffer(n * 3 * H, 77, 2);
     const scores = arena.alloc(attentionScratchBytes(kernels.exports, maxSeq, d));
     const seen: Float32Array[][] = [];
-    compare(n * H, (c, ctx) => {
+    compare(n * H, 'caller', (c, ctx) => {
       const probs: Float32Array[] = [];
       seen.push(probs);
       c.attention(n, heads, d, qkv, ctx, scores, (h, ptr) => {
@@ -392,9 +403,7 @@ describe.skipIf(!threadsAvailable())('threaded Compute is bit-identical to Singl
     const [heads, d, n] = [4, 8, maxSeq + 3];
     const qkv = randomBuffer(n * 3 * heads * d, 78);
     const scores = arena.alloc(attentionScratchBytes(kernels.exports, n, d));
-    const before = pools.map((p) => p.jobs);
-    compare(n * heads * d, (c, ctx) => c.attention(n, heads, d, qkv, ctx, scores));
-    pools.forEach((p, i) => expect(p.jobs - before[i]).toBe(0));
+    compare(n * heads * d, 'caller', (c, ctx) => c.attention(n, heads, d, qkv, ctx, scores));
     arena.release(mark);
   });
 

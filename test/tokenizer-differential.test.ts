@@ -170,22 +170,36 @@ function ours(tok: BertTokenizer, c: Case): Encoding | Error {
  * (PR #1990), and longest_first then hands the odd token of an odd budget to the side whose *capped* length is
  * larger, not the truly longer one (a regression: huggingface/tokenizers#2091; every earlier release, and the
  * golden files' main fields, use the true lengths — as this tokenizer does). That can only change the result
- * when both sides have at least max_length tokens and the budget is odd. For those cases the test requires
- * everything else to agree: same total, the split differing by at most the odd token, and equal tokens on the
- * common prefix of each side.
+ * when both sides have at least max_length tokens and the budget is odd.
+ *
+ * The rule, decided from the oracle's side only: a case is compared tolerantly when it is a longest_first pair
+ * with an odd budget (max_length − 3) and the *reference's own untruncated* encodings of A and of B each have
+ * at least max_length tokens (`n1`, `n2`: counted without [CLS]/[SEP], from a reference tokenizer with no
+ * truncation). Our tokenizer's lengths play no part, so a length bug of ours cannot widen the tolerance. For
+ * those cases everything else must still agree: same total, the split differing by at most the odd token, and
+ * equal tokens on the common prefix of each side.
  */
-function earlyExitCase(tok: BertTokenizer, c: Case): boolean {
-  if (c.b === undefined || c.maxLength === undefined || c.strategy !== 'longest_first') return false;
-  const budget = c.maxLength - 3;
-  if (budget % 2 === 0) return false;
-  const n1 = tok.encode(c.a).inputIds.length - 2, n2 = tok.encode(c.b).inputIds.length - 2;
-  return n1 >= c.maxLength && n2 >= c.maxLength;
+function earlyExitCandidate(c: Case): boolean {
+  return c.b !== undefined && c.maxLength !== undefined && c.strategy === 'longest_first' && (c.maxLength - 3) % 2 === 1;
 }
+async function earlyExitCase(untruncated: RefTokenizer, c: Case): Promise<boolean> {
+  if (!earlyExitCandidate(c)) return false;
+  const [n1, n2] = await Promise.all([untruncated.encode(c.a), untruncated.encode(c.b!)]).then((e) => e.map((x) => x.getIds().length - 2));
+  return n1 >= c.maxLength! && n2 >= c.maxLength!;
+}
+
+/**
+ * At most this many of the 100,000 inputs (pro rata for TOKENIZER_DIFF_N) may be compared tolerantly. With
+ * the fixed seed the rule above picks 417 (0.42%; 193 of them really split differently in 0.23.2); the bound
+ * leaves room for a changed random mix, not for the rule turning loose.
+ */
+const MAX_TOLERANT_PER_100K = 600;
 
 function compare(c: Case, mine: Encoding | Error, ref: RefEncoding | Error, tolerant: boolean): string {
   if (ref instanceof Error) {
     if (!(mine instanceof TokenizerError)) return `reference threw "${ref.message}", we returned ${mine instanceof Error ? mine.message : 'ids'}`;
-    if (!ref.message.includes(mine.message)) return `error "${mine.message}" vs "${ref.message}"`;
+    // the same message, word for word (the binding's messages carry no prefix): an empty or partial message fails
+    if (mine.message !== ref.message) return `error "${mine.message}" vs "${ref.message}"`;
     return '';
   }
   if (mine instanceof Error) return `we threw "${mine.message}", the reference returned ids`;
@@ -235,10 +249,13 @@ function makeCases(seed: number, n: number): Case[] {
 describe('tokenizer vs the tokenizers npm package on random text', () => {
   const mine = { uncased: BertTokenizer.fromVocab(vocabText), cased: BertTokenizer.fromVocab(vocabText, { doLowerCase: false }) };
   const ref = { uncased: Tokenizer.fromString(tokenizerJson(true)), cased: Tokenizer.fromString(tokenizerJson(false)) };
+  // never truncates: the lengths that decide the tolerant cases (earlyExitCase)
+  const untruncated = { uncased: Tokenizer.fromString(tokenizerJson(true)), cased: Tokenizer.fromString(tokenizerJson(false)) };
 
   it(`${N.toLocaleString('en')} random singles and pairs, with and without truncation: all equal`, async () => {
     const cases = makeCases(20240611, N);
     const failures: string[] = [];
+    const maxTolerant = Math.ceil((MAX_TOLERANT_PER_100K * N) / 100_000);
     let tolerated = 0, refused = 0, truncated = 0, reallyDiffered = 0;
     // Group by (casing, truncation): the reference's truncation is a setting of the tokenizer (setTruncation).
     const groups = new Map<string, Case[]>();
@@ -260,9 +277,10 @@ describe('tokenizer vs the tokenizers npm package on random text', () => {
       const single = await Promise.all(group.filter((c) => !batchable(c)).map((c) => r.encode(c.a, c.b ?? null).catch((e: Error) => e)));
       let bi = 0, si = 0;
       const refs: (RefEncoding | Error)[] = group.map((c) => (batchable(c) ? batch[bi++] : single[si++]));
+      const tolerantCases = await Promise.all(group.map((c) => earlyExitCase(c0.cased ? untruncated.cased : untruncated.uncased, c)));
       group.forEach((c, i) => {
         const m = ours(tok, c);
-        const tolerant = earlyExitCase(tok, c);
+        const tolerant = tolerantCases[i];
         if (tolerant) tolerated++;
         if (refs[i] instanceof Error) refused++;
         else if (c.maxLength !== undefined) truncated++;
@@ -272,13 +290,29 @@ describe('tokenizer vs the tokenizers npm package on random text', () => {
         else if (d) failures.push('');
       });
     }
+    console.log(`differential: ${N} inputs, ${truncated} truncated, ${refused} refused by both, ${tolerated} early-exit cases compared tolerantly (${reallyDiffered} of them where 0.23.2 split differently; at most ${maxTolerant} allowed)`);
     expect(failures.length, failures.slice(0, 20).join('\n')).toBe(0);
-    // The mix must really exercise refusals, truncation and the early-exit rule (bounds are loose: the seed is fixed).
+    // The mix must really exercise refusals and truncation (bounds are loose: the seed is fixed).
     expect(refused).toBeGreaterThan(N / 100);
     expect(truncated).toBeGreaterThan(N / 10);
-    expect(tolerated).toBeLessThan(N / 50);
-    console.log(`differential: ${N} inputs, ${truncated} truncated, ${refused} refused by both, ${tolerated} early-exit cases compared tolerantly (${reallyDiffered} of them where 0.23.2 split differently)`);
+    expect(tolerated, 'inputs compared tolerantly (early-exit rule)').toBeLessThanOrEqual(maxTolerant);
   }, 120_000);
+
+  it('an empty or partial error message is a difference, not a match', () => {
+    const c: Case = { a: 'x', cased: false };
+    const refErr = new Error('Truncation error: Second sequence not provided');
+    expect(compare(c, new TokenizerError(''), refErr, false)).not.toBe('');
+    expect(compare(c, new TokenizerError('Truncation error'), refErr, false)).not.toBe('');
+    expect(compare(c, new TokenizerError(refErr.message), refErr, false)).toBe('');
+  });
+
+  it('the tolerant cases are picked from the reference’s own untruncated lengths', async () => {
+    const long = Array.from({ length: 40 }, (_, i) => `w${i}`).join(' ');
+    const pair = (maxLength: number, b: string): Case => ({ a: long, b, maxLength, strategy: 'longest_first', cased: false });
+    expect(await earlyExitCase(untruncated.uncased, pair(20, long))).toBe(true); // odd budget 17, both sides ≥ 20
+    expect(await earlyExitCase(untruncated.uncased, pair(21, long))).toBe(false); // even budget
+    expect(await earlyExitCase(untruncated.uncased, pair(20, 'short'))).toBe(false); // B has 1 token
+  });
 
   it('decode() equals the reference decoder on 5,000 random id lists, with and without skipSpecialTokens', async () => {
     const rnd = mulberry32(7);

@@ -1,17 +1,20 @@
 // Fuzz: thousands of mutated headers, tables and truncations of small .wbin and safetensors files. The
 // reader may accept a mutation (then every tensor must still read back) or reject it, but only ever with
-// a typed WeightsError: no TypeError, RangeError, out-of-memory or hang. A seeded PRNG makes any
-// failure reproducible (the case number is in the message).
+// a typed WeightsError: no TypeError, RangeError, out-of-memory or hang. Tensor bytes too: verify() must
+// name exactly the tensor whose stored bytes changed (and pass when only alignment padding did). And
+// Bert.load itself on mutated files: a model that loads and runs a forward, or a typed WasmbertError. A
+// seeded PRNG makes any failure reproducible (the case number is in the message).
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WeightsError } from '../src/errors.js';
+import { WasmbertError, WeightsError } from '../src/errors.js';
+import { Bert } from '../src/model/bert.js';
 import { convertCheckpoint } from '../src/weights/convert.js';
 import { openSafetensors, readTensorF32 as readStTensor } from '../src/weights/safetensors.js';
 import { memorySource } from '../src/weights/source.js';
 import { synthesize } from '../src/weights/synth.js';
-import { openWbin, PREAMBLE_BYTES, WBIN_ALIGN } from '../src/weights/wbin.js';
+import { openWbin, PREAMBLE_BYTES, WBIN_ALIGN, type WbinFile } from '../src/weights/wbin.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbert-fuzz-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -21,8 +24,8 @@ let wbin16: Uint8Array;
 let st: Uint8Array;
 beforeAll(async () => {
   await synthesize({ hidden_size: 8, intermediate_size: 16, num_attention_heads: 2, num_hidden_layers: 2, seed: 3, vocab_size: 12, max_position_embeddings: 8 }, tmp);
-  const vocab = readFileSync(join(tmp, 'vocab.txt'), 'utf8').split('\n').slice(0, 12);
-  writeFileSync(join(tmp, 'vocab.txt'), vocab.join('\n') + '\n');
+  // 12 tokens with the special ones, so that Bert.load's tokenizer accepts the file
+  writeFileSync(join(tmp, 'vocab.txt'), ['[PAD]', '[UNK]', '[CLS]', '[SEP]', '[MASK]', 'a', 'b', 'c', 'the', '##s', '##a', '.'].join('\n') + '\n');
   await convertCheckpoint(tmp, join(tmp, 'm.wbin'));
   await convertCheckpoint(tmp, join(tmp, 'h.wbin'), { dtype: 'f16' });
   wbin = readFileSync(join(tmp, 'm.wbin'));
@@ -173,4 +176,86 @@ describe('fuzz', () => {
     }
     expect(rejected).toBeGreaterThan(2000);
   });
+
+  /** The tensor whose stored bytes hold file offset `at`, or undefined (preamble, header, alignment padding). */
+  const tensorAt = (f: WbinFile, at: number) => f.tensors.find((t) => at >= t.offset && at < t.offset + t.byteLength)?.name;
+
+  it('mutated tensor bytes: verify() names exactly the changed tensor, and passes on changed padding', async () => {
+    // 600 files with 1-3 bytes changed anywhere past the header (tensor data or the padding between
+    // tensors); every tensor is verified on its own, so each verdict is checked, not just the first.
+    const r = rng(99);
+    let changedTensors = 0, paddingOnly = 0;
+    for (let i = 0; i < 600; i++) {
+      const orig = i % 2 ? wbin : wbin16;
+      const f0 = await openWbin(memorySource(orig, 'orig.wbin'));
+      const dataStart = f0.tensors.reduce((a, t) => Math.min(a, t.offset), Infinity);
+      const b = Uint8Array.from(orig);
+      const changed = new Set<string>();
+      for (let k = 0, n = 1 + r.int(3); k < n; k++) {
+        // half the flips aimed at a tensor, the rest anywhere in the data region (padding included)
+        const at = r.next() < 0.5 ? (() => { const t = r.pick(f0.tensors); return t.offset + r.int(t.byteLength); })() : dataStart + r.int(orig.length - dataStart);
+        const v = (b[at] + 1 + r.int(255)) & 255; // always a different byte
+        b[at] = v;
+        const name = tensorAt(f0, at);
+        if (name) changed.add(name);
+      }
+      const f = await openWbin(memorySource(b, `fuzz-${i}.wbin`));
+      const failed: string[] = [];
+      for (const t of f.tensors) {
+        try {
+          await f.verify([t.name]);
+        } catch (err) {
+          if (!(err instanceof WeightsError)) expect.fail(`case ${i}: ${(err as Error).name}: ${(err as Error).message}`);
+          expect(err.tensor, `case ${i}: the error names its tensor`).toBe(t.name);
+          expect(err.message).toMatch(/checksum mismatch/);
+          failed.push(t.name);
+        }
+      }
+      expect(failed.sort(), `case ${i}: tensors verify() rejects`).toEqual([...changed].sort());
+      // verify() over every tensor (the default) rejects when any did
+      if (changed.size) {
+        await expect(f.verify(), `case ${i}`).rejects.toThrow(WeightsError);
+        changedTensors++;
+      } else {
+        await f.verify();
+        paddingOnly++;
+      }
+      // and the changed bytes still decode (to other numbers): reading never crashes on data
+      expect(await exercise(b), `case ${i}`).toBe('ok');
+    }
+    expect(changedTensors).toBeGreaterThan(300);
+    expect(paddingOnly).toBeGreaterThan(0);
+  });
+
+  it('Bert.load on mutated files: loads and runs a forward, or rejects with a typed WasmbertError', async () => {
+    // 300 mutations of both files (headers, tables, truncations, tensor bytes). A model that loads must
+    // run a forward of the right shape; NaNs from a mangled weight are fine, a crash is not.
+    const r = rng(4242);
+    const seen = { loaded: 0, rejected: 0 };
+    const f0 = await openWbin(memorySource(wbin, 'orig.wbin'));
+    const dataStart = f0.tensors.reduce((a, t) => Math.min(a, t.offset), Infinity);
+    for (let i = 0; i < 300; i++) {
+      const orig = i % 2 ? wbin : wbin16;
+      let b: Uint8Array;
+      if (i % 3 === 0) {
+        b = Uint8Array.from(orig);
+        for (let k = 0, n = 1 + r.int(4); k < n; k++) b[dataStart + r.int(orig.length - dataStart)] = r.int(256);
+      } else b = mutate(orig, r);
+      let bert: Bert | undefined;
+      try {
+        bert = await Bert.load(b, { threads: 1 });
+        const out = await bert.forward({ inputIds: [[2, 5, 7, 3]] });
+        expect(out.lastHiddenState.shape, `case ${i}`).toEqual([1, 4, bert.config.hidden_size]);
+        seen.loaded++;
+      } catch (err) {
+        if (!(err instanceof WasmbertError)) expect.fail(`case ${i}: ${(err as Error).name}: ${(err as Error).message}`);
+        seen.rejected++;
+      } finally {
+        await bert?.dispose();
+      }
+    }
+    console.log(`fuzz: Bert.load on 300 mutated files: ${seen.loaded} loaded and ran, ${seen.rejected} rejected with a typed error`);
+    expect(seen.rejected).toBeGreaterThan(100);
+    expect(seen.loaded).toBeGreaterThan(50);
+  }, 120_000);
 });

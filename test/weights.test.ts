@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WeightsError } from '../src/errors.js';
 import { ROOT, shared, sharedAvailable } from './shared.js';
+import { available } from './required.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
 import { convertCheckpoint } from '../src/weights/convert.js';
 import { f16ToF32, f32ToF16 } from '../src/weights/f16.js';
@@ -441,7 +442,7 @@ describe('bad .wbin files → WeightsError', () => {
   });
 });
 
-describe.skipIf(!existsSync(join(ROOT, 'dist', 'cli', 'main.js')))('CLI', () => {
+describe.skipIf(!available('the built CLI (dist/cli/main.js)', existsSync(join(ROOT, 'dist', 'cli', 'main.js')), 'npm run build; npm test builds first'))('CLI', () => {
   const cli = (...args: string[]) => spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...args], { encoding: 'utf8' });
   it('synth + convert succeed; bad input exits non-zero with the typed error on one line', async () => {
     const dir = join(tmp, 'cli');

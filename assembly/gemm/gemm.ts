@@ -45,6 +45,11 @@ export function gemm_nr(): i32 {
   return NR;
 }
 
+/** Rows per register tile (the GEMM's MR, also gemm_pack_a_f32's strip height): row slices of a packed A start at a multiple of it. */
+export function gemm_mr(): i32 {
+  return MR;
+}
+
 // @ts-ignore: decorator
 @inline function panelBytes(k: i32): i32 {
   return (NR + NR * k) << 2;

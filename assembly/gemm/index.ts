@@ -2,7 +2,7 @@
 // scripts/gen-kernels.mjs into generated/); one attention head on those GEMMs (attention.ts); strided
 // matmuls A·Bᵀ and A·B (matmul.ts: ONNX MatMul semantics, and the attention before attention.ts).
 export {
-  gemm_nr, gemm_pack_size, gemm_pack_offset, gemm_pack_f32,
+  gemm_nr, gemm_mr, gemm_pack_size, gemm_pack_offset, gemm_pack_f32,
   gemm_f32__bias, gemm_f32__bias_gelu, gemm_f32__bias_gelu_tanh, gemm_f32__bias_relu, gemm_f32__bias_residual,
   gemm_pack_a_size, gemm_pack_a_f32,
   gemm_f32_pa__bias, gemm_f32_pa__bias_gelu, gemm_f32_pa__bias_gelu_tanh, gemm_f32_pa__bias_relu, gemm_f32_pa__bias_residual,

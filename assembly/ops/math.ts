@@ -142,11 +142,13 @@
 
 // ---------------------------------------------------------------------------------------------------
 // erf / erfc of t = |x|. Own fit (numpy polyfit on Chebyshev nodes against mpmath at 30 digits,
-// coefficients rounded to f32, error then measured in f32 arithmetic):
+// coefficients rounded to f32, error then measured in f32 arithmetic). scripts/fit-erf.mjs redoes the fit
+// and measures these constants (`--check` holds them to the bounds below; figures simd / relaxed build):
 //   t < 0.921875      erf(t)  = t + t·(c0 + t²·P(t²)), P degree 5, c0 = 2/√π − 1 (the "t +" keeps the
-//                     leading 2/√π exact, as glibc's s_erf does): ≤ 6.2e-8 absolute (≈ 1 ulp)
-//   0.921875 ≤ t < 6  erfc(t) = exp(Q(t)), Q degree 9 fitted to ln erfc: ≤ 7e-6 relative, which is
-//                     ≤ 5e-8 absolute on erf = 1 − erfc since erfc(0.92) < 0.2
+//                     leading 2/√π exact, as glibc's s_erf does): ≤ 6.7e-8 / 5.3e-8 absolute (≈ 1 ulp)
+//   0.921875 ≤ t < 6  erfc(t) = exp(Q(t)), Q degree 9 fitted to ln erfc: ≤ 7.7e-6 / 5.8e-6 relative
+//                     (exp's own error apart; the worst where erfc is tiny), ≤ 4.8e-8 / 3.8e-8 absolute
+//                     on erfc, so on erf = 1 − erfc
 //   t ≥ 6             erfc(t) = 0 (erfc(6) = 2.2e-17, far below half an ulp of 1)
 // so |erf_f32x4 − erf| ≤ 1.2e-7 everywhere, with exp's error included. For comparison the
 // Eigen/XLA 13/6 rational (clamped to ±4) is 4.2e-7 off near |x| = 3.6, and Abramowitz & Stegun 7.1.26

@@ -34,7 +34,9 @@ export interface LoadOptions {
   onProgress?: (message: string) => void;
 }
 
-const OPTION_KEYS: readonly (keyof LoadOptions)[] = ['residency', 'threads', 'simd', 'maxTokens', 'onProgress'];
+// Every option, once: a key added to LoadOptions and not here is a type error (so never "unknown").
+const OPTIONS: { readonly [K in keyof Required<LoadOptions>]: true } = { residency: true, threads: true, simd: true, maxTokens: true, onProgress: true };
+const OPTION_KEYS = Object.keys(OPTIONS);
 
 /** Checks every load option (unknown ones too: a typo must not be ignored); one ModelError naming the option. */
 export function checkLoadOptions(options: unknown): LoadOptions {
@@ -42,7 +44,7 @@ export function checkLoadOptions(options: unknown): LoadOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new ModelError(`load options must be an object (got ${JSON.stringify(options)})`);
   const o = options as Record<string, unknown>;
   for (const key of Object.keys(o)) {
-    if (!(OPTION_KEYS as readonly string[]).includes(key)) throw new ModelError(`unknown load option "${key}" (the options are ${OPTION_KEYS.join(', ')})`);
+    if (!OPTION_KEYS.includes(key)) throw new ModelError(`unknown load option "${key}" (the options are ${OPTION_KEYS.join(', ')})`);
   }
   const oneOf = (key: string, values: readonly string[]) => {
     if (o[key] !== undefined && !values.includes(o[key] as string)) {

@@ -13,7 +13,7 @@ import type { BertConfig } from '../models/bert/config.js';
 import { BertFamily, type BertBuffers, type ForwardOptions, type ForwardOutput } from '../models/bert/family.js';
 import { BertTokenizer } from '../tokenizer/index.js';
 import { openSource, type WeightSource } from '../weights/source.js';
-import { openWbin } from '../weights/wbin.js';
+import { openWbin, type WbinFile } from '../weights/wbin.js';
 
 export type { EmbedOptions };
 export type { ForwardOptions, ForwardOutput, LoadOptions, Residency };
@@ -64,12 +64,15 @@ export class Bert {
   static async load(source: ModelSource, options: LoadOptions = {}): Promise<Bert> {
     // options first: a typo fails before anything is opened
     checkLoadOptions(options);
-    const file = await openWbin(await resolveSource(source));
+    const src = await resolveSource(source);
+    let file: WbinFile;
     let tokenizer: BertTokenizer;
     try {
+      file = await openWbin(src);
       tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
     } catch (e) {
-      await file.source.close?.();
+      // nothing half-loaded stays open (Session.open does the same for everything after this)
+      await src.close?.();
       throw e;
     }
     const family = new BertFamily(file.config);

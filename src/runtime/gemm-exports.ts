@@ -16,6 +16,8 @@ export type GemmFn = (m: number, n: number, k: number, a: number, lda: number, w
 export interface GemmExports {
   /** Columns per packed panel (8): column slices start at multiples of it. */
   gemm_nr(): number;
+  /** Rows per register tile (4), and of gemm_pack_a_f32's strips: packed-A row slices start at multiples of it. */
+  gemm_mr(): number;
   /** Bytes of the packed form of an [n, k] weight, bias included. */
   gemm_pack_size(n: number, k: number): number;
   /** Byte offset, in a packed [·, k] weight, of the panel starting at column n0 (a multiple of gemm_nr()). */

@@ -9,7 +9,7 @@ import type { KernelExports } from './exports.js';
 export type Variant = 'simd' | 'relaxed' | 'simd-mt' | 'relaxed-mt';
 export const VARIANTS: readonly Variant[] = ['simd', 'relaxed', 'simd-mt', 'relaxed-mt'];
 
-export interface LoadOptions {
+export interface KernelLoadOptions {
   /**
    * 'auto' (default) takes relaxed SIMD where the engine has it. 'simd' forces the deterministic build:
    * relaxed_madd may fuse (one rounding) or not depending on the CPU, so results can differ in the last
@@ -60,7 +60,7 @@ async function enableRelaxedSimdOnNode20(): Promise<void> {
   }
 }
 
-export function chooseVariant(features: WasmFeatures, options: LoadOptions = {}): Variant {
+export function chooseVariant(features: WasmFeatures, options: KernelLoadOptions = {}): Variant {
   if (!features.simd) {
     throw new RuntimeError(
       'this JavaScript engine has no WebAssembly SIMD128, which wasmbert requires ' +
@@ -137,7 +137,7 @@ export async function compileVariant(variant: Variant, baseUrl?: URL): Promise<W
 /** The largest wasm32 memory: 65536 pages of 64 KiB = 4 GiB. */
 export const MAX_PAGES = 65536;
 
-export async function loadKernels(options: LoadOptions = {}): Promise<Kernels> {
+export async function loadKernels(options: KernelLoadOptions = {}): Promise<Kernels> {
   await enableRelaxedSimdOnNode20();
   const features = probeFeatures();
   const variant = chooseVariant(features, options);

@@ -3,6 +3,7 @@
 // next to the bundle, and tests running the TypeScript sources start the same code as dist/ does.
 // So: no imports and no closures over module scope in anything serialized here.
 import { boardViews, runTasks, type Layout } from './board.js';
+import { JOBS } from './jobs.js';
 
 export interface WorkerInit {
   readonly module: WebAssembly.Module;
@@ -38,7 +39,7 @@ export interface WorkerIO {
  * serialized source nothing from module scope exists, and tools rewrite or rename module-scope references
  * (vitest's SSR transform turns imported calls into `__vite_ssr_import_0__.runTasks`, minifiers rename).
  */
-export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof runTasks): void {
+export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof runTasks, jobs: Readonly<Record<string, number>>): void {
   io.onMessage(async (init) => {
     const b = views(init.board, init.layout);
     const S = init.layout.slots;
@@ -61,6 +62,15 @@ export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof r
       return;
     }
     const fns = init.names.map((n) => instance.exports[n] as (...args: number[]) => unknown);
+    // The job table (jobs.ts, passed in as name → argument count): this instance must take exactly the
+    // declared arguments, or a call would read its arguments at the wrong positions.
+    for (const name of Object.keys(jobs)) {
+      const f = instance.exports[name] as ((...args: number[]) => unknown) | undefined;
+      if (typeof f !== 'function' || f.length !== jobs[name]) {
+        io.post({ type: 'error', message: `worker ${init.tid}: kernel ${name} takes ${typeof f === 'function' ? f.length : 'no'} arguments, the job table declares ${jobs[name]}` });
+        return;
+      }
+    }
     io.post({ type: 'ready' });
     // From here on this thread never returns to its event loop: the board is its only input. It waits
     // in JavaScript (Atomics.wait), never inside wasm: Node 20's baseline compiler (Liftoff) corrupts
@@ -95,6 +105,9 @@ export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof r
   });
 }
 
+/** The job table as the worker sees it: name → argument count (JSON: nothing from module scope reaches the worker). */
+const jobArity = (): string => JSON.stringify(Object.fromEntries(Object.entries(JOBS).map(([name, d]) => [name, d.args.length])));
+
 /** `var __name`: bundlers that keep function names (esbuild keepNames) wrap them in __name(fn, "x"). */
 const PRELUDE = 'var __name = (f) => f;\n';
 
@@ -108,7 +121,7 @@ export function nodeWorkerSource(): string {
     PRELUDE +
     `import('node:worker_threads').then(({ parentPort }) => (${workerMain})(` +
     `{ onMessage: (f) => parentPort.once('message', f), post: (m) => parentPort.postMessage(m), exit: () => process.exit(0) }, ` +
-    `(${boardViews}), (${runTasks})));\n`
+    `(${boardViews}), (${runTasks}), ${jobArity()}));\n`
   );
 }
 
@@ -117,6 +130,6 @@ export function webWorkerSource(): string {
   return (
     PRELUDE +
     `(${workerMain})({ onMessage: (f) => { self.onmessage = (e) => { self.onmessage = null; f(e.data); }; }, ` +
-    `post: (m) => self.postMessage(m), exit: () => self.close() }, (${boardViews}), (${runTasks}));\n`
+    `post: (m) => self.postMessage(m), exit: () => self.close() }, (${boardViews}), (${runTasks}), ${jobArity()});\n`
   );
 }

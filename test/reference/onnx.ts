@@ -1,11 +1,23 @@
 // Reading ONNX's own operator test vectors (Debian's libonnx-testdata: `apt-get install libonnx-testdata`):
 // a minimal protobuf reader for float TensorProtos and a test model's single node. Used by the kernel
-// tests as an independent check of the semantics; soft where the package is absent.
+// tests as an independent check of the semantics; skipped where the package is absent, except under CI's flags.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ONNX_NODE = '/usr/share/libonnx-testdata/data/node';
 export const HAVE_ONNX = existsSync(ONNX_NODE);
+
+/**
+ * Whether the ONNX vectors are here. They are an oracle like ../shared, so WASMBERT_REQUIRE_SHARED=1 (set by
+ * .ci/run) requires them too: missing, the test file fails instead of skipping.
+ */
+export function onnxAvailable(): boolean {
+  if (HAVE_ONNX) return true;
+  if (process.env.WASMBERT_REQUIRE_SHARED === '1') {
+    throw new Error(`WASMBERT_REQUIRE_SHARED=1 but ${ONNX_NODE} is missing (apt-get install libonnx-testdata): the ONNX operator vectors cannot run`);
+  }
+  return false;
+}
 
 /** The fields of one protobuf message: [field number, value] (varint → bigint, 32-bit → 4 bytes, bytes). */
 export function protoFields(buf: Uint8Array): [number, bigint | Uint8Array][] {

@@ -5,15 +5,36 @@
 // and 24 from the npm registry, Debian's chromium). In a user's clone a missing one skips with one line;
 // CI sets WASMBERT_REQUIRE_RUNTIMES=1, which turns that skip into a failure.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { delimiter, join } from 'node:path';
 import { ROOT } from '../shared.js';
 
 export { ROOT };
 export const EXAMPLE = join(ROOT, 'examples', 'embed.mjs');
 export const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
+/**
+ * Chromium: WASMBERT_CHROMIUM, else the first `chromium` (or `chromium-browser`) on PATH, as .ci/run accepts
+ * one anywhere on PATH; else Debian's path (absent: the browser tests skip, or fail under CI's flags).
+ */
+export const CHROMIUM = process.env.WASMBERT_CHROMIUM ?? onPath('chromium') ?? onPath('chromium-browser') ?? '/usr/bin/chromium';
+
+/** The first executable file called `name` in a PATH folder, or undefined. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(dir || '.', name);
+    try {
+      if (statSync(p).isFile()) {
+        accessSync(p, constants.X_OK);
+        return p;
+      }
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
 
 /** The texts every runtime embeds: ASCII, accents and CJK, so the tokenizer's paths are all taken. */
 export const TEXTS = ['wasmbert runs BERT in WebAssembly.', 'The same vectors everywhere, to 1e-6.', 'Héllo, wörld! 你好'];

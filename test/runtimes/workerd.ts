@@ -21,10 +21,13 @@ export interface Workerd {
 export async function workerdBinary(): Promise<string> {
   // the package's default export is the binary's path (it ships no types)
   const spec = 'workerd';
-  return ((await import(spec)) as { default: string }).default;
+  // (under vitest the CommonJS exports arrive as `default`; in plain Node ESM as `default.default`)
+  const d = ((await import(spec)) as { default: string | { default: string } }).default;
+  return typeof d === 'string' ? d : d.default;
 }
 
-export async function startWorkerd(vars: Record<string, string>, v8Flags: string[] = []): Promise<Workerd> {
+/** `serveArgs`: more arguments for `workerd serve` (bench/workerd-memory.mjs passes --inspector-addr). */
+export async function startWorkerd(vars: Record<string, string>, v8Flags: string[] = [], serveArgs: string[] = []): Promise<Workerd> {
   const dir = mkdtempSync(join(tmpdir(), 'wasmbert-workerd-'));
   await esbuild.build({
     entryPoints: [join(ROOT, 'examples/workerd/worker.mjs')],
@@ -72,7 +75,7 @@ const worker :Workerd.Worker = (
 );
 `,
   );
-  const child: ChildProcess = spawn(await workerdBinary(), ['serve', 'config.capnp'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(await workerdBinary(), ['serve', 'config.capnp', ...serveArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   child.stdout!.on('data', (d) => (log += d));
   child.stderr!.on('data', (d) => (log += d));
