@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// npm run bench:serve [-- --quick] [--seconds S] [--max-requests N] [--model M] [--threads T] [--soak S] [--json]
+// npm run bench:serve [-- --quick] [--seconds S] [--max-requests N] [--model M] [--threads T] [--soak S] [--json] [--replace]
 //
 // Load on `wasmbert serve` over loopback: for 1, 8 and 64 concurrent clients, each sending one short text per
 // request (OpenAI /v1/embeddings) back to back, with batching on and off (--no-batching). Reports sequences/s,
 // tokens/s (usage.prompt_tokens), p50/p99 latency, errors, and the server's peak RSS (VmHWM) per mode. Each
-// cell is bounded in time (--seconds, default 5; --quick 2) and count (--max-requests, default 5000). The
-// server is a child process (its RSS is its own); clients run here, so on a small machine they share its
-// cores — both modes pay the same. --soak S: 64 clients for S seconds with batching on, RSS sampled each second
-// (--soak-only: that alone).
+// cell is bounded in time (--seconds, default 5; --quick 2) and count (--max-requests, default 5000). Each
+// server is a child process (its RSS is its own), both up at once, the cells interleaved; clients run here,
+// so on a small machine they share the servers' cores — both modes pay the same. --soak S: 64 clients for S seconds with batching on, RSS sampled each second
+// (--soak-only: that alone). Results: .cache/bench/serve-<cpu>-<time>.json per run; --replace writes the
+// committed bench/results/serve-<cpu>.json that `npm run docs:numbers` quotes in the README.
 import { spawn } from 'node:child_process';
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
@@ -28,6 +29,7 @@ const { values: o } = parseArgs({
     soak: { type: 'string' },
     'soak-only': { type: 'boolean' },
     json: { type: 'boolean' },
+    replace: { type: 'boolean' },
   },
 });
 const seconds = Number(o.seconds ?? (o.quick ? 2 : 5));
@@ -110,20 +112,26 @@ async function load(url, clients, secs, cap) {
 const results = [];
 const rss = {};
 let banner = '';
-for (const mode of o['soak-only'] ? [] : ['on', 'off']) {
-  const server = await start(mode === 'on' ? [] : ['--no-batching']);
-  banner = server.banner;
+if (!o['soak-only']) {
+  // Both servers up at once and the cells interleaved (on, off, off, on, …): on a shared machine the load
+  // drifts, and a ratio is only fair between cells measured side by side. An idle server costs nothing.
+  const servers = { on: await start([]), off: await start(['--no-batching']) };
+  banner = servers.on.banner;
   try {
-    await load(server.url, 8, 1, 64); // warm-up: kernels compiled, arena touched
-    for (const c of clientCounts) {
-      const r = await load(server.url, c, seconds, maxRequests);
-      results.push({ batching: mode, ...r });
-      if (!o.json) process.stderr.write(`batching ${mode}, ${c} clients: ${r.seqPerS.toFixed(1)} seq/s\n`);
+    for (const mode of ['on', 'off']) await load(servers[mode].url, 8, 1, 64); // warm-up: kernels compiled, arena touched
+    clientCounts.forEach((c, i) => results.push({ batching: 'on', clients: c }, { batching: 'off', clients: c }));
+    for (let i = 0; i < clientCounts.length; i++) {
+      const c = clientCounts[i];
+      for (const mode of i % 2 === 0 ? ['on', 'off'] : ['off', 'on']) {
+        const r = await load(servers[mode].url, c, seconds, maxRequests);
+        Object.assign(results.find((x) => x.batching === mode && x.clients === c), r);
+        if (!o.json) process.stderr.write(`batching ${mode}, ${c} clients: ${r.seqPerS.toFixed(1)} seq/s\n`);
+      }
     }
-    rss[mode] = rssOf(server.child.pid, 'VmHWM');
+    for (const mode of ['on', 'off']) rss[mode] = rssOf(servers[mode].child.pid, 'VmHWM');
   } finally {
-    server.child.kill('SIGTERM');
-    await new Promise((r) => server.child.once('exit', r));
+    for (const s of Object.values(servers)) s.child.kill('SIGTERM');
+    await Promise.all(Object.values(servers).map((s) => new Promise((r) => (s.child.exitCode !== null ? r() : s.child.once('exit', r)))));
   }
 }
 
@@ -146,13 +154,19 @@ if (o.soak) {
 }
 
 const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
-const report = { cpu, cores: cpus().length, node: process.version, model: o.model, server: banner, seconds, maxRequests, results, peakRss: rss, soak };
+const report = { cpu, cores: cpus().length, node: process.version, date: new Date().toISOString(), model: o.model, server: banner.replace(/^wasmbert serve: /, '').replace(/ on http:\S+/, ''), seconds, maxRequests, results, peakRss: rss, soak };
+const slug = cpu.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+const dir = join(ROOT, o.replace ? 'bench/results' : '.cache/bench');
+const file = join(dir, o.replace ? `serve-${slug}.json` : `serve-${slug}-${report.date.replace(/[:.]/g, '-')}.json`);
+mkdirSync(dir, { recursive: true });
+writeFileSync(`${file}.tmp`, `${JSON.stringify(report, null, 2)}\n`);
+renameSync(`${file}.tmp`, file);
 if (o.json) {
   console.log(JSON.stringify(report, null, 2));
 } else {
   const mb = (b) => (b === undefined ? 'n/a' : `${(b / 2 ** 20).toFixed(0)} MB`);
   console.log(`\nwasmbert serve, ${o.model} f32 — ${cpu}, ${cpus().length} cores, Node ${process.version}, ${seconds} s per cell, loopback`);
-  console.log(`server: ${banner.replace(/^wasmbert serve: /, '')}\n`);
+  console.log(`server: ${report.server}; results: ${file}${o.replace ? ' (committed; npm run docs:numbers quotes it)' : ''}\n`);
   if (results.length) console.log('| batching | clients | requests | seq/s | tokens/s | p50 ms | p99 ms | errors |');
   if (results.length) console.log('|---|---:|---:|---:|---:|---:|---:|---|');
   for (const r of results) {
