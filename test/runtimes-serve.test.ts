@@ -88,7 +88,7 @@ for (const [name, present, hint, command] of servers) {
   });
 }
 
-describe.runIf(runtimeAvailable('workerd', existsSync(join(ROOT, 'node_modules/workerd/package.json')), 'npm ci installs the workerd devDependency'))('workerd (the worker example)', () => {
+describe.runIf(runtimeAvailable('workerd', existsSync(bin('workerd')), 'npm ci installs the workerd devDependency'))('workerd (the worker example)', () => {
   let weights: FileServer;
   let wd: Workerd;
   beforeAll(async () => {
