@@ -9,5 +9,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 300_000,
     reporters: ['default'],
+    // Once per run: one line for each thing not here (../shared, runtimes, ONNX vectors), failures under CI's
+    // flags, and a private TMPDIR that must be empty of wasmbert-* entries at the end.
+    globalSetup: ['test/global-setup.ts'],
   },
 });

@@ -3,12 +3,13 @@
 //   node bench/cases.mjs [--cases seed-1,long-512] [--threads 1] [--runs 10] [--warmup-seconds 3] [--json]
 // synthetic-base, in one process, alternating engines per case so both see the same machine state.
 import { parseArgs } from 'node:util';
-import { readFileSync, existsSync, mkdtempSync, linkSync, copyFileSync } from 'node:fs';
+import { readFileSync, existsSync, mkdtempSync, linkSync, copyFileSync, rmSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { tmpdir, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Bert } from '../dist/model/bert.js';
 import { ensureSynthetic } from '../dist/weights/cache.js';
+import { ensurePeers, importPeer } from './lib/peers.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: a } = parseArgs({ options: {
@@ -26,7 +27,12 @@ const cases = a.cases.split(',').map((n) => all.find((c) => c.name === n) ?? (()
 const { folder, wbin } = await ensureSynthetic('synthetic-base');
 
 const bert = await Bert.load(wbin, { threads });
-const ort = await import('onnxruntime-node');
+// onnxruntime-node comes from `npm run peers` (.cache/peers/), run here when missing
+const why = ensurePeers();
+const ort = await importPeer('onnxruntime-node').catch((err) => {
+  process.stderr.write(`bench/cases: onnxruntime-node unavailable (${why ?? err.message}): nothing to compare\n`);
+  process.exit(1);
+});
 // onnxruntime-node refuses external data outside the graph's folder (symlinks included): hard-link the weights
 const dir = mkdtempSync(join(tmpdir(), 'wasmbert-ort-'));
 try { linkSync(join(folder, 'model.safetensors'), join(dir, 'model.safetensors')); } catch { copyFileSync(join(folder, 'model.safetensors'), join(dir, 'model.safetensors')); }
@@ -57,6 +63,7 @@ for (const c of cases) {
   for (const [engine, ts] of Object.entries(times)) results.push({ case: c.name, shape: c.shape, engine, threads, msMedian: Math.round(median(ts) * 10) / 10, runs: ts.length });
 }
 await bert.dispose();
+rmSync(dir, { recursive: true, force: true });
 const report = { cpu: cpus()[0]?.model.trim(), node: process.version, results };
 if (a.json) console.log(JSON.stringify(report, null, 2));
 else {

@@ -10,6 +10,7 @@
 // later call (no on-stack replacement), so each kernel is called many times on its own shape before
 // anything is timed.
 import { measurePeak } from './lib/peak.mjs';
+import { importPeer, peerDir } from './lib/peers.mjs';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -196,9 +197,10 @@ if (hasAttention(k)) {
 // The competitor: tfjs-backend-wasm (XNNPACK, SIMD), one thread, B given as [K, N] (its fast path).
 let tfjsVersion;
 try {
-  const tf = await import('@tensorflow/tfjs-core');
-  const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  wasm.setWasmPaths(join(ROOT, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist') + '/');
+  // from `npm run peers` (.cache/peers/): the clone's node_modules holds only what build and test need
+  const tf = await importPeer('@tensorflow/tfjs-core');
+  const wasm = await importPeer('@tensorflow/tfjs-backend-wasm');
+  wasm.setWasmPaths(join(peerDir('@tensorflow/tfjs-backend-wasm'), 'dist') + '/');
   wasm.setThreadsCount?.(1);
   await tf.setBackend('wasm');
   await tf.ready();

@@ -31,7 +31,10 @@ const { wbin } = await ensureSynthetic('synthetic-base', { onProgress: log });
 /** A runtime's binary: the peers install (.cache/peers, WASMBERT_PEERS) first, then node_modules/.bin. */
 const peerBin = (name) =>
   [join(process.env.WASMBERT_PEERS ?? join(ROOT, '.cache', 'peers'), 'node_modules', '.bin', name), join(ROOT, 'node_modules', '.bin', name)].find((p) => existsSync(p));
-const nodeBin = (v) => join(ROOT, '.cache', `node${v}`, 'node_modules', '.bin', 'node');
+// Node 22/24: `npm run peers` puts them in the peers folder (scripts/peers.mjs); .cache/nodeNN is the older place
+const nodeBin = (v) =>
+  [join(process.env.WASMBERT_PEERS ?? join(ROOT, '.cache', 'peers'), `node${v}`, 'node_modules', '.bin', 'node'), join(ROOT, '.cache', `node${v}`, 'node_modules', '.bin', 'node')].find((p) => existsSync(p)) ??
+  join(ROOT, '.cache', `node${v}`, 'node_modules', '.bin', 'node');
 
 const example = join(ROOT, 'examples', 'embed.mjs');
 const tail = ['--model', wbin, '--threads', a.threads, '--time', a.runs, 'runtime benchmark'];

@@ -46,6 +46,7 @@ if (!existsSync(join(ROOT, 'dist', 'tokenizer', 'index.js'))) {
   process.exit(1);
 }
 const { BertTokenizer } = await import('../dist/tokenizer/index.js');
+const { importPeer, peerVersion } = await import('./lib/peers.mjs');
 const require = createRequire(import.meta.url);
 
 // ---- corpus and tokenizer files -------------------------------------------------------------------------------
@@ -133,7 +134,8 @@ try {
 }
 let tmp;
 try {
-  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  // from `npm run peers` (.cache/peers/): the clone's node_modules holds only what build and test need
+  const { AutoTokenizer, env } = await importPeer('@huggingface/transformers');
   env.allowRemoteModels = false;
   tmp = mkdtempSync(join(tmpdir(), 'wasmbert-bench-tok-'));
   mkdirSync(join(tmp, 'bert-base-uncased'));
@@ -141,7 +143,7 @@ try {
   writeFileSync(join(tmp, 'bert-base-uncased', 'tokenizer_config.json'), tokenizerConfig);
   env.localModelPath = tmp;
   peers.tjs = await AutoTokenizer.from_pretrained('bert-base-uncased', { local_files_only: true });
-  peers.tjsVersion = JSON.parse(readFileSync(join(ROOT, 'node_modules', '@huggingface', 'transformers', 'package.json'), 'utf8')).version;
+  peers.tjsVersion = peerVersion('@huggingface/transformers');
 } catch (err) {
   say(`(@huggingface/transformers unavailable: ${err.message})`);
 } finally {

@@ -73,12 +73,11 @@ export async function runWasi(file, extra = []) {
     const instance = await WebAssembly.instantiate(module, wasi.getImportObject());
     const code = wasi.start(instance);
     if (code) throw new Error(`bench:kernels:wasi: the WASI module exited with code ${code}`);
+    return readFileSync(outPath, 'utf8');
   } finally {
     closeSync(fd);
+    rmSync(dir, { recursive: true, force: true }); // on failure too: nothing left in the temp folder
   }
-  const out = readFileSync(outPath, 'utf8');
-  rmSync(dir, { recursive: true, force: true });
-  return out;
 }
 
 async function main() {

@@ -47,3 +47,6 @@ export class ServeError extends WasmbertError {
     super(message);
   }
 }
+
+/** A call cancelled through its AbortSignal (`cause`: the signal's reason). */
+export class AbortError extends WasmbertError {}

@@ -8,6 +8,7 @@ export {
   type ForwardOptions,
   type ForwardOutput,
   type EmbedOptions,
+  type CallOptions,
   type ModelSource,
   type Residency,
 } from './model/bert.js';

@@ -1,9 +1,9 @@
 // The model's CLI commands as a user runs them (dist/, built by `npm test`'s pretest): forward writes every
 // output under the golden names (checked against ../shared's goldens for synthetic-tiny), embed prints
 // vectors, inspect and demo print the walkthrough, and bad input exits non-zero with one typed line.
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSynthetic } from '../src/weights/cache.js';
@@ -22,6 +22,7 @@ describe('model CLI', () => {
 
   it.skipIf(!sharedAvailable())('forward: cases.json → one safetensors per case, under the golden names, matching the goldens', async () => {
     const out = mkdtempSync(join(tmpdir(), 'wasmbert-forward-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     const cases = JSON.parse(readFileSync(shared('golden', 'cases.json'), 'utf8'));
     // one case by ids and one by texts (the tokenizer path of `forward`)
     const pick = [cases.find((c: { name: string }) => c.name === 'pair'), { name: 'seed-texts', texts: cases[0].texts }];
@@ -72,6 +73,7 @@ describe('model CLI', () => {
 
   it('bad input: one typed line on stderr, non-zero exit, nothing written', () => {
     const out = mkdtempSync(join(tmpdir(), 'wasmbert-forward-bad-'));
+    onTestFinished(() => rmSync(out, { recursive: true, force: true }));
     writeFileSync(join(out, 'cases.json'), JSON.stringify([{ name: 'bad', input_ids: [[101, 99999, 102]] }]));
     const r = cli('forward', '--model', wbin, '--cases', join(out, 'cases.json'), '--out', out);
     expect(r.status).toBe(1);

@@ -27,6 +27,9 @@ const NOT_MEASURED: Record<string, string> = {
   '128 MB': "a Workers isolate's memory limit (the platform's number)",
   '1e-6': "the runtime tier's bound against Node's vectors (TOLERANCE in test/runtimes/harness.ts)",
   '1.2e-7': "GELU's error contract (assembly/ops/math.ts), a bound the kernel tests hold it to",
+  '30 s': "the HTTP source's stall timeout default (DEFAULT_HTTP_TIMEOUT_MS, src/weights/source.ts)",
+  '2 s': "the worker pool's stall bound default (DEFAULT_STALL_MS, src/threads/pool.ts)",
+  '50 ms': "the worker pool's wait slice while a job's last tasks run (src/threads/pool.ts)",
 };
 const FIGURE = /(?<![\w.])(\d[\d,]*(?:\.\d+)?(?:e-\d+)?)\s*(ms|µs|s\b|MiB|MB|GB\/s|GFLOP\/s|tok\/s|tokens\/s|×|%)(?![\w/])/g;
 /** an error figure in scientific notation (3.8e-6), unit or not */

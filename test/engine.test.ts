@@ -12,7 +12,7 @@ describe('Bert.load options', () => {
     ['threads', { threads: 1.5 }, /load option "threads"/],
     ['maxTokens', { maxTokens: -1 }, /load option "maxTokens"/],
     ['onProgress', { onProgress: 'yes' }, /load option "onProgress" must be a function/],
-    ['a typo', { thread: 2 }, /unknown load option "thread" \(the options are residency, threads, simd, maxTokens, onProgress\)/],
+    ['a typo', { thread: 2 }, /unknown load option "thread" \(the options are residency, threads, simd, maxTokens, onProgress, verify, workerTimeoutMs\)/],
   ];
   it.each(bad)('%s: %j is a ModelError naming it', async (_what, options, message) => {
     const { wbin } = await ensureSynthetic('synthetic-tiny');

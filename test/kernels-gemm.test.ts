@@ -517,8 +517,7 @@ describe('generated tile kernels', () => {
 // ONNX's own operator test vectors (Debian's libonnx-testdata, `apt-get install libonnx-testdata`):
 // Gemm (alpha, beta, transA, transB, every bias broadcast) through the packed GEMM, MatMul 2d/3d/4d
 // through both attention matmuls. An independent check of the semantics. Skipped where the package is
-// absent, except under CI's flags (onnxAvailable()), where it fails.
-if (!HAVE_ONNX) process.stderr.write(`wasmbert tests: ${ONNX_NODE} not found (apt-get install libonnx-testdata): skipping ONNX Gemm/MatMul vectors\n`);
+// absent (test/global-setup.ts says so once for the run), except under CI's flags (onnxAvailable()), where it fails.
 
 /** The int and float attributes of the single node of an ONNX test model. */
 const onnxAttrs = (dir: string) => readNode(dir).attrs;

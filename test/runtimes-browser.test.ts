@@ -39,7 +39,7 @@ describe('bundling for browsers and workers (esbuild, platform browser)', () => 
 
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 
-describe.runIf(runtimeAvailable('chromium', existsSync(CHROMIUM), '.ci/run installs Debian\'s chromium'))('headless Chromium', () => {
+describe.runIf(runtimeAvailable('chromium', existsSync(CHROMIUM), '`apt-get install chromium`, or WASMBERT_CHROMIUM=<binary>'))('headless Chromium', () => {
   let server: FileServer;
   let outDir = '';
   let reference: number[][];

@@ -22,7 +22,7 @@ beforeAll(async () => {
 describe('Node 20, 22, 24', () => {
   for (const major of [20, 22, 24]) {
     const node = nodes.get(major);
-    it.runIf(runtimeAvailable(`Node ${major}`, node !== undefined, '.ci/run installs node@22/node@24 into .cache/'))(`Node ${major}: the example's vectors equal this process's Node's`, async () => {
+    it.runIf(runtimeAvailable(`Node ${major}`, node !== undefined, '`npm run peers` installs Node 22 and 24 into .cache/'))(`Node ${major}: the example's vectors equal this process's Node's`, async () => {
       // default threads: the pool where there are cores (bit-identical to one thread by design)
       const out = parseExample(await run(node!, [EXAMPLE, '--model', model, ...TEXTS]), `node ${major}`);
       expect(out.runtime).toMatch(new RegExp(`^node ${major}\\.`));
@@ -32,7 +32,7 @@ describe('Node 20, 22, 24', () => {
   }
 });
 
-describe.runIf(runtimeAvailable('deno', existsSync(bin('deno')), 'npm ci installs the deno devDependency'))('Deno', () => {
+describe.runIf(runtimeAvailable('deno', existsSync(bin('deno')), '`npm run peers` installs it into .cache/peers/'))('Deno', () => {
   let dir = '';
   beforeAll(() => {
     // An app folder that depends on wasmbert: node_modules/wasmbert is this checkout (as `npm install` of a
@@ -68,7 +68,7 @@ await bert.dispose();
   }, 60_000);
 });
 
-describe.runIf(runtimeAvailable('bun', existsSync(bin('bun')), 'npm ci installs the bun devDependency'))('Bun', () => {
+describe.runIf(runtimeAvailable('bun', existsSync(bin('bun')), '`npm run peers` installs it into .cache/peers/'))('Bun', () => {
   it('runs the example: Node\'s vectors (JavaScriptCore: relaxed madd may round differently, within 1e-6)', async () => {
     const out = parseExample(await run(bin('bun'), [EXAMPLE, '--model', model, ...TEXTS]), 'bun example');
     expect(out.runtime).toMatch(/^bun 1\./);

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BERT } from '../src/models/bert/spec.js';
-import { canonicalName, locate, paramTensors, specTensors, tensorCount, walkGroup, type Sizes } from '../src/models/spec.js';
+import { canonicalName, layerOf, locate, paramTensors, specTensors, tensorCount, walkGroup, type Sizes } from '../src/models/spec.js';
 import { canonicalTensors } from '../src/weights/wbin.js';
 import { canonicalConfig, syntheticTensors, SYNTHETIC_CONFIGS } from '../src/weights/synth.js';
 import { ROOT } from './shared.js';
@@ -66,6 +66,11 @@ describe("BERT's spec", () => {
       expect(at?.layer).toBe(t.layer);
     }
     expect(locate(BERT, 'cls.predictions.bias')).toBeUndefined();
+    // any key under a layer's prefix has its layer (convert refuses layers past num_hidden_layers by it)
+    const layer7 = specTensors(BERT, { ...tiny, num_hidden_layers: 8 }).find((t) => t.layer === 7)!.name;
+    expect(layerOf(BERT, layer7)).toBe(7);
+    expect(layerOf(BERT, layer7.replace(/[^.]+\.[^.]+$/, 'not.a_key'))).toBe(7);
+    expect(layerOf(BERT, 'cls.predictions.bias')).toBeUndefined();
     // the walker: sizes and pointers from one pass, packed Linears measured by the given function
     const layer = BERT.groups.find((g) => g.kind === 'layer')!;
     const sized = walkGroup(layer, base, (n, k) => 4 * n * (k + 1));

@@ -14,7 +14,10 @@ import { convertCheckpoint } from '../src/weights/convert.js';
 import { openSafetensors, readTensorF32 as readStTensor } from '../src/weights/safetensors.js';
 import { memorySource } from '../src/weights/source.js';
 import { synthesize } from '../src/weights/synth.js';
-import { openWbin, PREAMBLE_BYTES, WBIN_ALIGN, type WbinFile } from '../src/weights/wbin.js';
+import { openWbin, PREAMBLE_BYTES, preambleBytes, stampHeaderChecksum, WBIN_ALIGN, WBIN_VERSION, type WbinFile } from '../src/weights/wbin.js';
+
+/** where the header starts in the files this test writes (a v2 preamble carries the header checksum) */
+const HEADER_AT = preambleBytes(WBIN_VERSION);
 
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbert-fuzz-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -73,21 +76,24 @@ function mutateJson(h: any, r: ReturnType<typeof rng>): void {
   }
 }
 
-/** Rebuilds a .wbin from an edited header, keeping the data; sometimes with wrong preamble numbers. */
+/**
+ * Rebuilds a .wbin from an edited header, keeping the data; sometimes with wrong preamble numbers. The
+ * header checksum is recomputed (mostly): these cases test what the reader checks beyond it.
+ */
 function rebuild(orig: Uint8Array, h: unknown, r: ReturnType<typeof rng>): Uint8Array {
   const dv = new DataView(orig.buffer, orig.byteOffset, orig.byteLength);
   const data = orig.subarray(Number(dv.getBigUint64(16, true)));
   const json = new TextEncoder().encode(JSON.stringify(h));
-  const dataOffset = Math.ceil((PREAMBLE_BYTES + json.length) / WBIN_ALIGN) * WBIN_ALIGN;
+  const dataOffset = Math.ceil((HEADER_AT + json.length) / WBIN_ALIGN) * WBIN_ALIGN;
   const out = new Uint8Array(dataOffset + data.length);
   out.set(orig.subarray(0, PREAMBLE_BYTES));
   const o = new DataView(out.buffer);
   o.setUint32(12, json.length, true);
   o.setBigUint64(16, BigInt(dataOffset), true);
   if (r.next() < 0.1) o.setBigUint64(24, BigInt(r.int(2 ** 31)), true);
-  out.set(json, PREAMBLE_BYTES);
+  out.set(json, HEADER_AT);
   out.set(data, dataOffset);
-  return out;
+  return r.next() < 0.9 ? stampHeaderChecksum(out) : out;
 }
 
 function mutate(orig: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
@@ -97,7 +103,7 @@ function mutate(orig: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
     // flip bytes in the preamble or header
     const b = Uint8Array.from(orig);
     const n = 1 + r.int(8);
-    for (let i = 0; i < n; i++) b[r.int(PREAMBLE_BYTES + headerLen)] = r.int(256);
+    for (let i = 0; i < n; i++) b[r.int(HEADER_AT + headerLen)] = r.int(256);
     return b;
   }
   if (kind === 1) return orig.subarray(0, r.int(orig.length));
@@ -110,7 +116,7 @@ function mutate(orig: Uint8Array, r: ReturnType<typeof rng>): Uint8Array {
     else dv.setBigUint64(8 + 8 * f, BigInt(r.pick([0, 1, 2 ** 53, r.int(2 ** 32)])) * (r.next() < 0.2 ? 2n ** 20n : 1n), true);
     return b;
   }
-  const h = JSON.parse(new TextDecoder().decode(orig.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + headerLen)));
+  const h = JSON.parse(new TextDecoder().decode(orig.subarray(HEADER_AT, HEADER_AT + headerLen)));
   mutateJson(h, r);
   return rebuild(orig, h, r);
 }

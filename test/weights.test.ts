@@ -17,7 +17,10 @@ import { openSafetensors, readSafetensors, safetensorsHeader, writeSafetensors }
 import { memorySource, openSource } from '../src/weights/source.js';
 import { fileSource } from '../src/weights/source-node.js';
 import { fnv1a32, mix32, outlierDims, synthesize, tensorKey, zOf } from '../src/weights/synth.js';
-import { openWbin, PREAMBLE_BYTES, WBIN_ALIGN, type WbinFile } from '../src/weights/wbin.js';
+import { openWbin, PREAMBLE_BYTES, preambleBytes, stampHeaderChecksum, WBIN_ALIGN, WBIN_VERSION, type WbinFile } from '../src/weights/wbin.js';
+
+/** where the header starts in the files this wasmbert writes (v2: after the header checksum) */
+const HEADER_AT = preambleBytes(WBIN_VERSION);
 
 const tmp = mkdtempSync(join(tmpdir(), 'wasmbert-weights-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -101,7 +104,7 @@ describe('convert → load', () => {
     const r = await convertCheckpoint(folder, out, { dtype: 'f32' });
     expect(r.skipped).toEqual([]);
     const f = await open(out);
-    expect(f.version).toBe(1);
+    expect(f.version).toBe(WBIN_VERSION);
     expect(f.config).toMatchObject({ hidden_size: 32, num_hidden_layers: 2, vocab_size: 30522, hidden_act: 'gelu', layer_norm_eps: 1e-12 });
     expect(f.tokenizer.vocab.length).toBe(30522);
     expect(f.tokenizer.vocab.slice(100, 104)).toEqual(['[UNK]', '[CLS]', '[SEP]', '[MASK]']);
@@ -342,23 +345,23 @@ describe('bad .wbin files → WeightsError', () => {
     await convertCheckpoint(dir, join(dir, 'm.wbin'));
     good = readFileSync(join(dir, 'm.wbin'));
   });
-  const headerOf = (b: Uint8Array) => JSON.parse(Buffer.from(b.subarray(PREAMBLE_BYTES, PREAMBLE_BYTES + new DataView(b.buffer, b.byteOffset).getUint32(12, true))).toString('utf8'));
-  /** The file with its header JSON replaced (preamble lengths recomputed; data kept). */
+  const headerOf = (b: Uint8Array) => JSON.parse(Buffer.from(b.subarray(HEADER_AT, HEADER_AT + new DataView(b.buffer, b.byteOffset).getUint32(12, true))).toString('utf8'));
+  /** The file with its header JSON replaced (preamble lengths and header checksum recomputed; data kept). */
   const withHeader = (edit: (h: Record<string, any>) => void): Uint8Array => {
     const h = headerOf(good);
     const dv = new DataView(good.buffer, good.byteOffset);
     const data = good.subarray(Number(dv.getBigUint64(16, true)));
     edit(h);
     const json = Buffer.from(JSON.stringify(h));
-    const dataOffset = Math.ceil((PREAMBLE_BYTES + json.length) / WBIN_ALIGN) * WBIN_ALIGN;
+    const dataOffset = Math.ceil((HEADER_AT + json.length) / WBIN_ALIGN) * WBIN_ALIGN;
     const out = new Uint8Array(dataOffset + data.length);
     out.set(good.subarray(0, PREAMBLE_BYTES));
     const o = new DataView(out.buffer);
     o.setUint32(12, json.length, true);
     o.setBigUint64(16, BigInt(dataOffset), true);
-    out.set(json, PREAMBLE_BYTES);
+    out.set(json, HEADER_AT);
     out.set(data, dataOffset);
-    return out;
+    return stampHeaderChecksum(out);
   };
   const openBytes = (b: Uint8Array) => openWbin(memorySource(b, 'bad.wbin'));
 
@@ -376,8 +379,8 @@ describe('bad .wbin files → WeightsError', () => {
   });
   it('unsupported version', async () => {
     const b = Uint8Array.from(good);
-    new DataView(b.buffer).setUint32(8, 2, true);
-    await rejectsWith(openBytes(b), /unsupported version 2 \(this reader reads version 1: upgrade wasmbert\)/);
+    new DataView(b.buffer).setUint32(8, 3, true);
+    await rejectsWith(openBytes(b), /unsupported version 3 \(this reader reads versions 1, 2: upgrade wasmbert\)/);
   });
   it('truncated file: in the preamble, in the header, in the data', async () => {
     await rejectsWith(openBytes(good.subarray(0, 10)), /10 bytes: truncated/);
@@ -394,8 +397,9 @@ describe('bad .wbin files → WeightsError', () => {
   });
   it('header not JSON', async () => {
     const b = Uint8Array.from(good);
-    b[PREAMBLE_BYTES] = 0x5b; // '['
-    await rejectsWith(openBytes(b), /header is not valid UTF-8 JSON/);
+    b[HEADER_AT] = 0x5b; // '['
+    await rejectsWith(openBytes(b), /header checksum mismatch/);
+    await rejectsWith(openBytes(stampHeaderChecksum(b)), /header is not valid UTF-8 JSON/);
   });
   it('offsets out of range, misaligned or overlapping', async () => {
     await rejectsWith(openBytes(withHeader((h) => (h.tensors.at(-1).offset += 1024 * 1024))), /tensor "pooler\.dense\.bias": bytes \[\d+, \d+\) reach beyond the data section/);

@@ -1,5 +1,6 @@
 // wasmbert convert <hf-folder> <out.wbin> [--dtype f32|f16]
 import { parseArgs } from 'node:util';
+import { asUsageError, checkOutputFile, UsageError } from './args.js';
 import { convertCheckpoint } from '../weights/convert.js';
 import { progressBar } from '../weights/progress.js';
 
@@ -18,19 +19,17 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: { dtype: { type: 'string', default: 'f32' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
   } catch (err) {
-    process.stderr.write(`wasmbert convert: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
+    throw asUsageError(err);
   }
   if (parsed.values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
   const dtype = parsed.values.dtype;
-  if (parsed.positionals.length !== 2 || (dtype !== 'f32' && dtype !== 'f16')) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (parsed.positionals.length !== 2) throw new UsageError(`expected <hf-folder> <out.wbin>, got ${parsed.positionals.length} arguments`);
+  if (dtype !== 'f32' && dtype !== 'f16') throw new UsageError(`--dtype must be f32 or f16 (got ${JSON.stringify(dtype)})`);
   const [folder, out] = parsed.positionals;
+  checkOutputFile(out);
   const bar = progressBar(`convert → ${dtype}`);
   const t0 = performance.now();
   const say = (m: string) => process.stderr.write(`wasmbert convert: ${m}\n`);

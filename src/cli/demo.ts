@@ -1,5 +1,6 @@
 // `npm start`: the BERT walkthrough on the embedded default, a synthetic bert-base generated on first run.
 import { loadModelArg } from './model-arg.js';
+import { parseCommandArgs, UsageError } from './args.js';
 import { walkthrough } from './walkthrough.js';
 
 export const SEED_TEXTS = [
@@ -8,8 +9,21 @@ export const SEED_TEXTS = [
   'When dealing with paragraphs, BERT can only process up to 512 tokens at a time. Therefore, long paragraphs may need to be truncated.',
 ];
 
+const USAGE = `usage: wasmbert demo [model.wbin | hf-folder | synthetic-tiny | synthetic-base]
+
+The BERT walkthrough (what \`npm start\` runs): tokens, embeddings, the first layer's Q, K, V and attention,
+every layer's hidden states and the pooled output, with the time each step took. Default model: the
+synthetic bert-base, generated on first use.
+`;
+
 export async function main(argv: string[]): Promise<number> {
-  const model = argv.find((a) => !a.startsWith('-'));
+  const { values, positionals } = parseCommandArgs(argv, { help: { type: 'boolean', short: 'h' } });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`expected at most one model, got ${positionals.length} arguments`);
+  const model = positionals[0];
   const say = (s: string) => process.stdout.write(`${s}\n`);
   say('wasmbert — the BERT walkthrough, computed in WebAssembly');
   const t0 = performance.now();

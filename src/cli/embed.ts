@@ -1,6 +1,7 @@
 // wasmbert embed [--model …] [--pooling mean|cls|pooler] [--no-normalize] "text" …
 import { parseArgs } from 'node:util';
 import { loadModelArg } from './model-arg.js';
+import { UsageError } from './args.js';
 
 const USAGE = `usage: wasmbert embed [--model <model.wbin | hf-folder>] [--pooling mean|cls|pooler] [--no-normalize] "text" ["text" …]
 
@@ -23,10 +24,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (positionals.length === 0) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (positionals.length === 0) throw new UsageError('no text to embed');
+  if (!['mean', 'cls', 'pooler'].includes(values.pooling)) throw new UsageError(`--pooling must be mean, cls or pooler (got ${JSON.stringify(values.pooling)})`);
   const { bert } = await loadModelArg(values.model, {}, (s) => process.stderr.write(`${s}\n`));
   try {
     const vectors = await bert.embed(positionals, { pooling: values.pooling as 'mean' | 'cls' | 'pooler', normalize: !values['no-normalize'] });

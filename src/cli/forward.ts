@@ -8,6 +8,7 @@ import { ModelError } from '../errors.js';
 import { namedOutputs } from '../model/outputs.js';
 import { writeSafetensors } from '../weights/safetensors.js';
 import { loadModelArg } from './model-arg.js';
+import { checkOutputDir, UsageError } from './args.js';
 
 const USAGE = `usage: wasmbert forward --model <model.wbin | hf-folder> --cases <cases.json> --out <folder> [--simd auto|simd]
 
@@ -34,10 +35,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!values.cases || !values.out) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (!values.cases || !values.out) throw new UsageError(`--cases and --out are required`);
+  checkOutputDir(values.out);
   let cases: Case[];
   try {
     cases = JSON.parse(readFileSync(values.cases, 'utf8'));

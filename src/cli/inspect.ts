@@ -1,6 +1,7 @@
 // wasmbert inspect [--model …] "text" …: layer by layer, what the BERT walkthrough explains.
 import { parseArgs } from 'node:util';
 import { loadModelArg } from './model-arg.js';
+import { UsageError } from './args.js';
 import { walkthrough } from './walkthrough.js';
 
 const USAGE = `usage: wasmbert inspect [--model <model.wbin | hf-folder>] "text" ["text" …]
@@ -16,8 +17,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length === 0) {
-    process.stderr.write(USAGE);
-    return 2;
+    throw new UsageError('no text to inspect');
   }
   const { bert } = await loadModelArg(values.model, {}, (s) => process.stderr.write(`${s}\n`));
   try {

@@ -1,5 +1,6 @@
 // wasmbert pull <repo-id> [--revision R] [--base-url URL] [--dtype f32|f16] [--cache DIR]
 import { parseArgs } from 'node:util';
+import { asUsageError, checkOutputDir, UsageError } from './args.js';
 import { hubCacheDir } from '../weights/cache.js';
 import { pull } from '../weights/hub.js';
 import { progressBar, type Progress } from '../weights/progress.js';
@@ -32,18 +33,16 @@ export async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
     });
   } catch (err) {
-    process.stderr.write(`wasmbert pull: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
+    throw asUsageError(err);
   }
   const v = parsed.values;
   if (v.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (parsed.positionals.length !== 1 || (v.dtype !== 'f32' && v.dtype !== 'f16')) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (parsed.positionals.length !== 1) throw new UsageError(`expected one <repo>, got ${parsed.positionals.length} arguments`);
+  if (v.dtype !== 'f32' && v.dtype !== 'f16') throw new UsageError(`--dtype must be f32 or f16 (got ${JSON.stringify(v.dtype)})`);
+  if (v.cache) checkOutputDir(v.cache, '--cache folder');
   const say = (m: string) => process.stderr.write(`wasmbert pull: ${m}\n`);
   let bar: Progress | undefined;
   let current = '';

@@ -1,5 +1,6 @@
 // wasmbert synth <synthetic-tiny | synthetic-base | config.json> <out-folder>
 import { parseArgs } from 'node:util';
+import { asUsageError, checkOutputDir, UsageError } from './args.js';
 import { synthesize } from '../weights/synth.js';
 import { progressBar } from '../weights/progress.js';
 
@@ -16,18 +17,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
   } catch (err) {
-    process.stderr.write(`wasmbert synth: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
+    throw asUsageError(err);
   }
   if (parsed.values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (parsed.positionals.length !== 2) {
-    process.stderr.write(USAGE);
-    return 2;
-  }
+  if (parsed.positionals.length !== 2) throw new UsageError(`expected <synthetic-tiny | synthetic-base | config.json> <out-folder>, got ${parsed.positionals.length} arguments`);
   const [what, out] = parsed.positionals;
+  checkOutputDir(out);
   const bar = progressBar(`synth ${what}`);
   const t0 = performance.now();
   const r = await synthesize(what, out, { onProgress: (d, t) => bar.update(4 * d, 4 * t) });

@@ -70,12 +70,12 @@ export async function main(argv: string[], io: TokenizeIO = { stdin: process.std
     } else if (a.startsWith('--vocab=')) {
       vocab = a.slice('--vocab='.length);
     } else {
-      io.stderr.write(`wasmbert tokenize: unknown argument "${a}"\n\n${usage()}`);
+      io.stderr.write(`wasmbert tokenize: unknown argument "${a}" (wasmbert tokenize --help for usage)\n`);
       return 2;
     }
   }
   if (!vocab) {
-    io.stderr.write(`wasmbert tokenize: --vocab is required\n\n${usage()}`);
+    io.stderr.write(`wasmbert tokenize: --vocab <vocab.txt | folder> is required (wasmbert tokenize --help for usage)\n`);
     return 2;
   }
   let tok: BertTokenizer;

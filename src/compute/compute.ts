@@ -4,7 +4,7 @@
 import type { KernelExports } from '../runtime/exports.js';
 import type { GemmFn } from '../runtime/gemm-exports.js';
 
-/** How a Linear's weight is stored; each format has its packer (engine/packer.ts) and GEMMs. */
+/** How a Linear's weight is stored; each format has its size (linearBytes), packing (packLinear) and GEMMs (linearExport) below. */
 export type LinearFormat = 'f32';
 
 /** A Linear layer's weights, packed once for the GEMM: `w` points at panels of [out=n, in=k] plus bias. */
@@ -56,7 +56,26 @@ export function gemmExport(e: Epilogue, packedA: boolean): keyof KernelExports &
   return `gemm_f32${packedA ? '_pa' : ''}__${suffix}` as keyof KernelExports & `gemm_f32${string}`;
 }
 
-/** The GEMM export for a Linear of this format (a new format adds its case, and its packer's). */
+/** Bytes of a packed [n, k] Linear weight (bias included) in this format: where the engine's walk gets its sizes. */
+export function linearBytes(k: KernelExports, format: LinearFormat, n: number, kk: number): number {
+  switch (format) {
+    case 'f32':
+      return k.gemm_pack_size(n, kk);
+  }
+}
+
+/**
+ * Packs W [n, k] (f32, row stride k) and bias [n] into `dst` (linearBytes of them) for this format's GEMMs.
+ * The engine's packer stages every Linear in f32 and calls this: a new format (int8 'qc8w') quantizes here.
+ */
+export function packLinear(k: KernelExports, format: LinearFormat, n: number, kk: number, w: number, bias: number, dst: number): void {
+  switch (format) {
+    case 'f32':
+      return k.gemm_pack_f32(n, kk, w, kk, bias, dst);
+  }
+}
+
+/** The GEMM export for a Linear of this format (a new format adds its case here, in linearBytes and in packLinear). */
 export function linearExport(lin: Linear, e: Epilogue, packedA: boolean): keyof KernelExports {
   switch (lin.format) {
     case 'f32':

@@ -1,7 +1,8 @@
 // Packing weights at load time, driven by the spec's walk (src/models/spec.ts): each placed param's
 // tensors are read into staging (a Linear's parts stacked, e.g. query|key|value) and packed for its
-// kernels in their final place. Dispatches on the Linear's format: adding one ('qc8w') adds a case here.
-import { ModelError } from '../errors.js';
+// kernels in their final place, in the Linear's format (compute.ts packLinear: a new format needs no
+// change here).
+import { packLinear } from '../compute/compute.js';
 import type { Arena } from '../runtime/arena.js';
 import type { KernelExports } from '../runtime/exports.js';
 import type { Placed, PlacedLinear } from '../models/spec.js';
@@ -33,13 +34,8 @@ export class Packer {
       await this.read(prefix + parts[p].weight.key, this.arena.f32(wPtr + 4 * p * perPart * lin.k, perPart * lin.k));
       await this.read(prefix + parts[p].bias.key, this.arena.f32(bPtr + 4 * p * perPart, perPart));
     }
-    switch (lin.format) {
-      case 'f32':
-        this.k.gemm_pack_f32(lin.n, lin.k, wPtr, lin.k, bPtr, lin.w);
-        return;
-      default:
-        throw new ModelError(`no packer for Linear format "${lin.format}" (${prefix}${lin.spec.name})`);
-    }
+    // the format's own packing (compute.ts): the engine stages f32 whatever the format
+    packLinear(this.k, lin.format, lin.n, lin.k, wPtr, bPtr, lin.w);
   }
 
   /** One placed param: a Linear packed, a LayerNorm's γ and β or an embedding table copied (a table at 0 stays in the file). */

@@ -5,12 +5,13 @@
 // into chunks that fit the arena, packs each chunk's valid rows and hands it to the family. The engine
 // knows no family: src/models/family.ts is the whole contract.
 import { ModelError, RuntimeError } from '../errors.js';
-import { SingleThreadCompute, type Compute } from '../compute/compute.js';
+import { SingleThreadCompute, linearBytes, type Compute, type LinearFormat } from '../compute/compute.js';
 import type { BatchRows, Chunk, Family, GroupParams, PackedSeq } from '../models/family.js';
 import { groupName, prefixOf, walkGroup, type GroupSpec, type Placed } from '../models/spec.js';
 import { Arena } from '../runtime/arena.js';
-import { loadKernels, warnOnce, type Kernels } from '../runtime/wasm.js';
-import { createThreadedCompute, defaultThreadCount, threadsAvailable } from '../threads/compute.js';
+import { giveSpare, takeKernels } from '../runtime/spare.js';
+import { warnOnce, type Kernels } from '../runtime/wasm.js';
+import { createThreadedCompute, defaultThreadCount, threadsAvailable, type ThreadedCompute } from '../threads/compute.js';
 import type { WbinFile } from '../weights/wbin.js';
 import { Packer } from './packer.js';
 import { StreamState } from './stream.js';
@@ -32,10 +33,14 @@ export interface LoadOptions {
   maxTokens?: number;
   /** Messages about long steps (loading). */
   onProgress?: (message: string) => void;
+  /** Check every tensor's sha256 against the header before using it (reads the whole file once more). */
+  verify?: boolean;
+  /** Longest a forward waits for a worker that holds a task past its share of the time (default 2000 ms; README "Concurrency, cancellation and failures"). */
+  workerTimeoutMs?: number;
 }
 
 // Every option, once: a key added to LoadOptions and not here is a type error (so never "unknown").
-const OPTIONS: { readonly [K in keyof Required<LoadOptions>]: true } = { residency: true, threads: true, simd: true, maxTokens: true, onProgress: true };
+const OPTIONS: { readonly [K in keyof Required<LoadOptions>]: true } = { residency: true, threads: true, simd: true, maxTokens: true, onProgress: true, verify: true, workerTimeoutMs: true };
 const OPTION_KEYS = Object.keys(OPTIONS);
 
 /** Checks every load option (unknown ones too: a typo must not be ignored); one ModelError naming the option. */
@@ -58,6 +63,9 @@ export function checkLoadOptions(options: unknown): LoadOptions {
     if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 1)) throw new ModelError(`load option "${key}" must be a positive integer (got ${JSON.stringify(v)})`);
   }
   if (o.onProgress !== undefined && typeof o.onProgress !== 'function') throw new ModelError(`load option "onProgress" must be a function (got ${typeof o.onProgress})`);
+  if (o.verify !== undefined && typeof o.verify !== 'boolean') throw new ModelError(`load option "verify" must be true or false (got ${JSON.stringify(o.verify)})`);
+  const wt = o.workerTimeoutMs;
+  if (wt !== undefined && (typeof wt !== 'number' || !Number.isFinite(wt) || wt < 0)) throw new ModelError(`load option "workerTimeoutMs" must be a non-negative number of milliseconds (got ${JSON.stringify(wt)})`);
   return o as LoadOptions;
 }
 
@@ -89,6 +97,7 @@ export class Session<Buffers extends string, Out> {
   /** Opens a session over an opened weights file; on any failure nothing stays alive (workers, the source). */
   static async open<B extends string, O>(file: WbinFile, family: Family<B, O>, rawOptions: unknown): Promise<Session<B, O>> {
     let compute: Compute | undefined;
+    let kernels: Kernels | undefined;
     try {
       const options = checkLoadOptions(rawOptions);
       const residency = options.residency ?? 'resident';
@@ -97,7 +106,8 @@ export class Session<Buffers extends string, Out> {
         warnOnce(`${threads} threads asked for, but threads cannot run here (no SharedArrayBuffer / cross-origin isolation, or no workers): using 1`);
         threads = 1;
       }
-      const kernels = await loadKernels({ simd: options.simd, shared: threads > 1 });
+      // the memory of a disposed model when there is one (runtime/spare.ts)
+      kernels = await takeKernels({ simd: options.simd, shared: threads > 1 });
       const k = kernels.exports;
       const arena = new Arena(kernels.memory, k.heap_base());
       const maxTokens = Math.max(family.maxSeq, options.maxTokens ?? 8 * family.maxSeq);
@@ -106,13 +116,13 @@ export class Session<Buffers extends string, Out> {
       // Carve everything out first: nothing may grow the memory while a read writes into it.
       // Weights: each group walked once for its size, then carved (a repeated group: every layer
       // resident, or one slot streamed); the walk at the carved base gives every pointer.
-      const linearBytes = (n: number, kk: number) => k.gemm_pack_size(n, kk);
+      const packedBytes = (n: number, kk: number, format: LinearFormat) => linearBytes(k, format, n, kk);
       const skip = (g: GroupSpec) => (p: Placed['spec']) => streamed && family.rowTable?.group === g.kind && family.rowTable.param === p.name;
       const place = (g: GroupSpec, count: number): Placement => {
-        const size = walkGroup(g, family.sizes, linearBytes, { skip: skip(g) }).bytes;
+        const size = walkGroup(g, family.sizes, packedBytes, { skip: skip(g) }).bytes;
         return { g, size, base: arena.alloc(size * count, `${g.kind} weights`) };
       };
-      const at = (p: Placement, i = 0) => walkGroup(p.g, family.sizes, linearBytes, { base: p.base + i * p.size, skip: skip(p.g) }).params;
+      const at = (p: Placement, i = 0) => walkGroup(p.g, family.sizes, packedBytes, { base: p.base + i * p.size, skip: skip(p.g) }).params;
       const groups = new Map<string, GroupParams>();
       const placements: Placement[] = [];
       let layerPlacement: Placement | undefined;
@@ -142,7 +152,7 @@ export class Session<Buffers extends string, Out> {
           // Workers poll 2 ms for the next job before sleeping: a forward's kernels follow each other within
           // that (packing A, layernorm and small ops run on the caller between them), and waking a sleeping
           // worker costs ~0.4 ms here. Measured 1x128 on 2 threads: 509 → 448 ms, 1x16 64–74 → 57–60 ms.
-          compute = await createThreadedCompute({ threads, kernels, arena, maxSeq: family.maxSeq, maxHeadSize: family.maxHeadSize, spinUs: 2000 });
+          compute = await createThreadedCompute({ threads, kernels, arena, maxSeq: family.maxSeq, maxHeadSize: family.maxHeadSize, spinUs: 2000, stallMs: options.workerTimeoutMs });
         } catch (e) {
           // e.g. a page whose CSP forbids blob: workers: one thread beats no model
           if (!(e instanceof RuntimeError)) throw e;
@@ -178,9 +188,10 @@ export class Session<Buffers extends string, Out> {
       const stream = streamed ? new StreamState(file, layerPlacement.g, nLayers, layers[0], staging, rowTable) : undefined;
       return new Session(family, file, kernels, arena, compute, residency, maxTokens, buffers, groups, layers, stream);
     } catch (e) {
-      // nothing half-loaded stays alive: the workers and the source go with the failed load
+      // nothing half-loaded stays alive: the workers, the source and the kernels go with the failed load
       await compute?.dispose();
-      await file.source.close?.();
+      await file.source.close?.().catch(() => {});
+      if (kernels) giveSpare(kernels);
       throw e;
     }
   }
@@ -190,21 +201,38 @@ export class Session<Buffers extends string, Out> {
     return this.groups.has(kind);
   }
 
-  /** Runs the family over a batch: chunks of whole sequences whose valid tokens fit the arena. */
-  async run(rows: BatchRows, out: Out): Promise<void> {
+  /**
+   * Runs the family over a batch: chunks of whole sequences whose valid tokens fit the arena. `signal`
+   * stops it before the next layer and aborts the source's reads in flight. One run at a time: the
+   * caller serializes (Bert's queue).
+   */
+  async run(rows: BatchRows, out: Out, signal?: AbortSignal): Promise<void> {
     if (this.disposed) throw new ModelError('this model was disposed');
+    const cancelReads = () => this.file.source.abort?.(signal?.reason);
+    signal?.addEventListener('abort', cancelReads, { once: true });
+    try {
+      // a worker that died since the last run is replaced first (threads/pool.ts)
+      await (this.compute as Partial<ThreadedCompute>).heal?.();
+      await this.runChunks(rows, out, signal);
+    } finally {
+      signal?.removeEventListener('abort', cancelReads);
+    }
+  }
+
+  private async runChunks(rows: BatchRows, out: Out, signal: AbortSignal | undefined): Promise<void> {
     let start = 0;
     while (start < rows.B) {
       let end = start;
       let T = 0;
       // a chunk also holds at most maxTokens sequences: per-sequence rows (the pooler's) share the buffers
       while (end < rows.B && end - start < this.maxTokens && T + rows.valid[end].length <= this.maxTokens) T += rows.valid[end++].length;
-      await this.family.forward(this.chunk(rows, start, end, T), out);
+      await this.stream?.begin();
+      await this.family.forward(this.chunk(rows, start, end, T, signal), out);
       start = end;
     }
   }
 
-  private chunk(rows: BatchRows, b0: number, b1: number, T: number): Chunk<Buffers> {
+  private chunk(rows: BatchRows, b0: number, b1: number, T: number, signal: AbortSignal | undefined): Chunk<Buffers> {
     const seqs: PackedSeq[] = [];
     let offset = 0;
     for (let b = b0; b < b1; b++) {
@@ -233,7 +261,12 @@ export class Session<Buffers extends string, Out> {
       arena,
       buffers: this.buffers,
       group: (kind) => this.groups.get(kind),
-      layer: async (i) => (stream ? stream.loadLayer(i, kernels.exports, arena) : this.layers[i]),
+      layer: async (i) => {
+        signal?.throwIfAborted();
+        const params = stream ? await stream.loadLayer(i, kernels.exports, arena) : this.layers[i];
+        signal?.throwIfAborted();
+        return params;
+      },
       gatheredRows: async () => {
         if (!stream) return undefined;
         const ids = new Int32Array(T);
@@ -246,11 +279,12 @@ export class Session<Buffers extends string, Out> {
     };
   }
 
-  /** Releases the threads and the weight source; idempotent. */
+  /** Releases the threads and the weight source, and hands the kernels (memory) on to the next load; idempotent. */
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
     await this.compute.dispose();
     await this.file.source.close?.();
+    giveSpare(this.kernels);
   }
 }

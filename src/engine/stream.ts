@@ -88,6 +88,15 @@ class StreamState {
     return p;
   }
 
+  /**
+   * After a failure: cancels the reads still in flight (a prefetch from a stalled server would otherwise
+   * hold the failed forward for another timeout), then waits for them as settle() does.
+   */
+  private async abandon(err: unknown): Promise<void> {
+    this.file.source.abort?.(err);
+    await this.settle();
+  }
+
   /** Waits for every read still writing into a buffer, and forgets them all. */
   private async settle(): Promise<void> {
     const pending = [...this.reads.values()];
@@ -108,7 +117,7 @@ class StreamState {
       await p;
     } catch (err) {
       // A failed read is never awaited again: the next forward reads every chunk anew.
-      await this.settle();
+      await this.abandon(err);
       throw err;
     }
     this.reads.delete(c - 1);
@@ -122,8 +131,8 @@ class StreamState {
     return bytes;
   }
 
-  /** Starts the first chunk at the start of a forward, so it overlaps the word-row reads. */
-  private async prefetchFirst(): Promise<void> {
+  /** Starts the first chunk at the start of each chunk of a forward (the engine calls it), so it overlaps the row reads. */
+  async begin(): Promise<void> {
     // Reads never run from one forward into the next: an edge worker cancels a request's I/O once its
     // response is sent, and a read begun for one request cannot be awaited by another. Anything still
     // here was left by a failed forward.
@@ -148,18 +157,17 @@ class StreamState {
     try {
       await packer.packGroup(this.slot, prefixOf(this.layerGroup, i));
     } catch (err) {
-      await this.settle();
+      await this.abandon(err);
       throw err;
     }
     // this layer's small tensors are packed: the next layer's arrive with its chunks
     for (const t of this.group(i).tensors) this.small.delete(t.name);
-    if (i === last) await this.settle(); // nothing may outlive the forward (see prefetchFirst)
+    if (i === last) await this.settle(); // nothing may outlive the forward (see begin)
     return this.slot;
   }
 
   /** Reads the row table's rows `ids` (one per packed row) into the rows buffer [T, width]; returns that pointer. */
   async gatherRows(ids: Int32Array, arena: Arena): Promise<number> {
-    await this.prefetchFirst();
     if (!this.rowTable) throw new ModelError('internal: no streamed row table');
     const { ptr, width: H } = this.rowTable;
     const entry = this.file.tensor(this.rowTable.entry);
@@ -173,18 +181,30 @@ class StreamState {
     }
     const dest = arena.f32(ptr, ids.length * H);
     // A few reads in flight at once: one range request per distinct token, not hundreds of connections.
+    // On a failure the other readers stop (their reads aborted) and are waited for: none may write into
+    // the rows buffer after this forward has failed, while the next one fills it.
     const todo = [...unique.entries()];
+    let failed: { err: unknown } | undefined;
     const readRows = async () => {
       const bytes = new Uint8Array(H * bpe);
       const local = new Float32Array(H);
-      for (let next = todo.pop(); next; next = todo.pop()) {
+      for (let next = todo.pop(); next && !failed; next = todo.pop()) {
         const [id, rs] = next;
-        await this.file.readRange(entry.offset + id * H * bpe, H * bpe, bytes);
+        try {
+          await this.file.readRange(entry.offset + id * H * bpe, H * bpe, bytes);
+        } catch (err) {
+          if (!failed) {
+            failed = { err };
+            this.file.source.abort?.(err);
+          }
+          return;
+        }
         this.file.decodeInto({ ...entry, shape: [H], byteLength: H * bpe }, bytes, local);
         for (const r of rs) dest.set(local, r * H);
       }
     };
     await Promise.all(Array.from({ length: Math.min(8, todo.length) }, readRows));
+    if (failed) throw failed.err;
     return ptr;
   }
 }

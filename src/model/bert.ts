@@ -8,6 +8,7 @@
 // in wasm; only the Float32Arrays handed back to the caller are new.
 import { ModelError } from '../errors.js';
 import { normalizeInput, type EncodedInput } from '../engine/inputs.js';
+import { SerialQueue } from '../runtime/serial.js';
 import { Session, checkLoadOptions, type LoadOptions, type Residency } from '../engine/session.js';
 import type { BertConfig } from '../models/bert/config.js';
 import { BertFamily, type BertBuffers, type ForwardOptions, type ForwardOutput } from '../models/bert/family.js';
@@ -18,7 +19,13 @@ import { openWbin, type WbinFile } from '../weights/wbin.js';
 export type { EmbedOptions };
 export type { ForwardOptions, ForwardOutput, LoadOptions, Residency };
 
-interface EmbedOptions {
+/** What every call takes besides its own options. */
+export interface CallOptions {
+  /** Cancels the call: it rejects with AbortError, its reads in flight are aborted. */
+  signal?: AbortSignal;
+}
+
+interface EmbedOptions extends CallOptions {
   /** sentence-transformers' pooling: 'mean' over valid tokens (default), 'cls' (first token), 'pooler' (BertPooler output) */
   pooling?: 'mean' | 'cls' | 'pooler';
   /** L2-normalise each vector (default true) */
@@ -31,6 +38,9 @@ export type ModelSource = string | URL | ArrayBuffer | Uint8Array | WeightSource
 
 export class Bert {
   private session: Session<BertBuffers, ForwardOutput> | undefined;
+  /** every forward/embed/dispose goes through it: one call at a time, in arrival order (runtime/serial.ts) */
+  private readonly queue = new SerialQueue('this Bert');
+  private disposing: Promise<void> | undefined;
   private constructor(
     readonly config: BertConfig,
     readonly tokenizer: BertTokenizer,
@@ -69,10 +79,11 @@ export class Bert {
     let tokenizer: BertTokenizer;
     try {
       file = await openWbin(src);
+      if (options.verify) await file.verify(undefined, options.onProgress);
       tokenizer = BertTokenizer.fromVocab(file.tokenizer.vocab, file.tokenizer.options as never);
     } catch (e) {
       // nothing half-loaded stays open (Session.open does the same for everything after this)
-      await src.close?.();
+      await src.close?.().catch(() => {});
       throw e;
     }
     const family = new BertFamily(file.config);
@@ -80,13 +91,15 @@ export class Bert {
     return new Bert(file.config, tokenizer, session.residency, family, session);
   }
 
-  /** Runs the encoder on token ids (one encoding, or a padded batch with attention masks). */
-  async forward(encoded: EncodedInput, options: ForwardOptions = {}): Promise<ForwardOutput> {
-    const session = this.s;
-    const rows = normalizeInput(encoded, this.config);
-    const out = this.family.outputs(rows, options, session.hasGroup('pooler'));
-    await session.run(rows, out);
-    return out;
+  /** Runs the encoder on token ids (one encoding, or a padded batch with attention masks). Calls run one at a time, in order. */
+  forward(encoded: EncodedInput, options: ForwardOptions & CallOptions = {}): Promise<ForwardOutput> {
+    return this.queue.run(async (signal) => {
+      const session = this.s;
+      const rows = normalizeInput(encoded, this.config);
+      const out = this.family.outputs(rows, options, session.hasGroup('pooler'));
+      await session.run(rows, out, signal);
+      return out;
+    }, options.signal);
   }
 
   async embed(texts: string | string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
@@ -98,7 +111,7 @@ export class Bert {
     if (pooling === 'pooler' && !session.hasGroup('pooler')) throw new ModelError('embed: this checkpoint has no pooler; use pooling "mean" or "cls"');
     const maxLength = Math.min(options.maxLength ?? this.tokenizer.options.modelMaxLength ?? this.config.max_position_embeddings, this.config.max_position_embeddings);
     const enc = this.tokenizer.encodeBatch(list, { padding: 'longest', truncation: 'longest_first', maxLength });
-    const res = await this.forward(enc);
+    const res = await this.forward(enc, { signal: options.signal });
     const H = this.config.hidden_size;
     const L = enc.inputIds[0].length;
     const vectors = list.map((_, b) => {
@@ -129,12 +142,19 @@ export class Bert {
     return vectors;
   }
 
-  /** Releases the wasm memory and the weight source; the model cannot be used afterwards. */
-  async dispose(): Promise<void> {
-    const s = this.session;
-    if (!s) return;
-    this.session = undefined;
-    await s.dispose();
+  /**
+   * Releases the model: calls queued or running reject with ModelError (a running one stops at its next
+   * layer, its reads aborted), then the workers stop, the source closes and the wasm memory goes back to
+   * be reused by the next load (runtime/spare.ts). Every caller resolves once all of it is released.
+   */
+  dispose(): Promise<void> {
+    return (this.disposing ??= (async () => {
+      await this.queue.close(() => new ModelError('this Bert was disposed'));
+      const s = this.session;
+      if (!s) return;
+      this.session = undefined;
+      await s.dispose();
+    })());
   }
 
   get isDisposed(): boolean {

@@ -154,6 +154,17 @@ export function locate(spec: ModelSpec, name: string): { group: GroupSpec; layer
   return undefined;
 }
 
+/** The layer index of a name under the repeated group's prefix, whatever key follows it. */
+export function layerOf(spec: ModelSpec, name: string): number | undefined {
+  for (const g of spec.groups) {
+    if (!g.repeat) continue;
+    const [head, tail] = g.prefix.split('{i}');
+    const m = /^(\d+)/.exec(name.startsWith(head) ? name.slice(head.length) : '');
+    if (m && name.slice(head.length + m[1].length).startsWith(tail)) return Number(m[1]);
+  }
+  return undefined;
+}
+
 /** A checkpoint's tensor name → the canonical key path (the spec's renames applied). */
 export function canonicalName(spec: ModelSpec, name: string): string {
   return spec.renames.reduce((n, [from, to]) => n.replace(from, to), name);

@@ -43,6 +43,14 @@ export interface Slots {
   readonly error: number;
   /** length of the error text (UTF-16 code units) */
   readonly errorLen: number;
+  /**
+   * 0, or the thread id of a worker that exited (process.exit, an uncaught error): its last act, so a
+   * caller blocked in Atomics.wait learns of it at once instead of waiting for the 'exit' event, which
+   * its own event loop cannot deliver while it blocks
+   */
+  readonly dead: number;
+  /** that worker's exit code */
+  readonly deadCode: number;
 }
 
 /** Most tasks in one job (CLAIM packs limit and next into 16 bits each). */
@@ -66,7 +74,7 @@ export interface Layout {
 }
 
 export function boardLayout(capacity: number): Layout {
-  const slots: Slots = { gen: 0, claim: 1, cpt: 2, fin: 3, done: 4, workers: 5, quit: 6, error: 7, errorLen: 8 };
+  const slots: Slots = { gen: 0, claim: 1, cpt: 2, fin: 3, done: 4, workers: 5, quit: 6, error: 7, errorLen: 8, dead: 9, deadCode: 10 };
   // 16 control words = 64 bytes: the hot words share one cache line, the call table starts on the next.
   const ctlWords = 16;
   const argc = 12;

@@ -33,6 +33,8 @@ export interface ThreadedCompute extends Compute {
   broadcast(exportName: string, ...args: number[]): void;
   /** Terminates the workers. Idempotent; the compute must not be used afterwards. */
   dispose(): Promise<void>;
+  /** Replaces the workers if one died (a no-op otherwise); the model calls it before every forward. */
+  heal(): Promise<void>;
 }
 
 export interface Split {
@@ -61,7 +63,7 @@ export interface ThreadedComputeOptions {
    * everything that can be split (the tests do, to run every split on small shapes).
    */
   readonly minParallelWork?: number;
-  /** see PoolOptions.stallMs (default 60 s) */
+  /** see PoolOptions.stallMs (default 2 s + 10 × the calling thread's share of the job) */
   readonly stallMs?: number;
 }
 
@@ -241,6 +243,10 @@ class PoolCompute implements ThreadedCompute {
   dispose(): Promise<void> {
     return this.pool.dispose();
   }
+
+  heal(): Promise<void> {
+    return this.pool.heal();
+  }
 }
 
 class OneThread extends SingleThreadCompute implements ThreadedCompute {
@@ -251,6 +257,7 @@ class OneThread extends SingleThreadCompute implements ThreadedCompute {
     if (typeof f !== 'function') throw new RuntimeError(`the kernels have no export "${exportName}"`);
     (f as (...a: number[]) => unknown)(...args);
   }
+  async heal(): Promise<void> {}
 }
 
 /**

@@ -8,7 +8,12 @@
 // block (Node's main thread, any worker); a browser page's main thread may not, so there it spins: that is
 // short, because the caller gets there only when nothing is left to claim, and the tasks still running are
 // on threads that are awake.
+//
+// Healing (issue #13): a worker that dies is noticed (below, in run()), the job fails with RuntimeError
+// naming the cause, the pool is marked broken, and heal() — which the model calls before every forward —
+// replaces every worker and the board, so the next call runs on fresh threads with no reload.
 import { RuntimeError } from '../errors.js';
+import { warnOnce } from '../runtime/wasm.js';
 import { boardLayout, boardViews, MAX_TASKS, runTasks, type BoardViews } from './board.js';
 import { spawnWorker, type PoolWorker } from './spawn.js';
 
@@ -28,10 +33,12 @@ export interface PoolOptions {
    */
   readonly spinUs?: number;
   /**
-   * Longest wait for a job's last tasks (or, in a broadcast, the workers) before the pool gives up and
-   * reports them stalled (default 60 s, far beyond any one task): a worker killed by the host (out of
-   * memory) in the middle of a task must not hang the caller forever, and the caller's own event loop
-   * cannot see its 'exit' while it blocks here.
+   * How long the caller waits for a job's last tasks (or, in a broadcast, the workers) once it has run its
+   * own share: stallMs (default 2000) + 10 × the time its own share took. A worker that exits says so on
+   * the board and is noticed at once; one killed without running JavaScript (out of memory under
+   * resourceLimits, killed by the host) or hung can only be noticed by time, and the caller's event loop is
+   * frozen meanwhile (it cannot see the 'exit' event while it blocks). Tasks of one job are equal slices:
+   * a worker 10× slower than the caller on the same slice, 2 s past it, is dead or starved beyond use.
    */
   readonly stallMs?: number;
 }
@@ -48,12 +55,15 @@ function threadCanBlock(): boolean {
   }
 }
 
+/** Default PoolOptions.stallMs. */
+export const DEFAULT_STALL_MS = 2000;
+
 export class WorkerPool {
   /** function export names; a call's fn id indexes this list */
   readonly names: readonly string[];
   private readonly ids: Map<string, number>;
   private readonly fns: Kernel[];
-  private readonly b: BoardViews;
+  private b: BoardViews;
   private readonly canBlock = threadCanBlock();
   private jobCount = 0;
   private calls = 0;
@@ -61,12 +71,15 @@ export class WorkerPool {
   private running = false;
   private broken: string | undefined;
   private disposed = false;
+  /** times heal() replaced the workers */
+  private heals = 0;
 
   private constructor(
-    private readonly workers: PoolWorker[],
+    private workers: PoolWorker[],
     board: BoardViews,
     names: string[],
     exports: WebAssembly.Exports,
+    private readonly opts: PoolOptions,
     private readonly scratch0: number,
     private readonly spinUs: number,
     private readonly stallMs: number,
@@ -87,6 +100,16 @@ export class WorkerPool {
     return this.workers.length + 1;
   }
 
+  /** Times the workers were replaced after one died. */
+  get restarts(): number {
+    return this.heals;
+  }
+
+  /** Why the pool cannot run jobs until heal(), or undefined. */
+  get brokenBecause(): string | undefined {
+    return this.broken;
+  }
+
   /**
    * Starts the workers and resolves once every one has instantiated the kernels and is waiting on the
    * board: from then on the caller may block (a browser only starts a worker while its page's main thread
@@ -99,13 +122,21 @@ export class WorkerPool {
     if (opts.scratch.length !== opts.workers + 1) {
       throw new RuntimeError(`the worker pool needs one scratch base per thread (${opts.workers + 1}), got ${opts.scratch.length}`);
     }
+    const names = WebAssembly.Module.exports(opts.module)
+      .filter((e) => e.kind === 'function')
+      .map((e) => e.name);
+    const { board, workers } = await WorkerPool.start(opts, names);
+    const pool = new WorkerPool(workers, board, names, exports, opts, opts.scratch[0], opts.spinUs ?? 100, opts.stallMs ?? DEFAULT_STALL_MS);
+    pool.watch(workers);
+    return pool;
+  }
+
+  /** A fresh board and workers that have instantiated the kernels and wait on it. */
+  private static async start(opts: PoolOptions, names: string[]): Promise<{ board: BoardViews; workers: PoolWorker[] }> {
     const layout = boardLayout(opts.capacity ?? 4096);
     const buffer = new SharedArrayBuffer(layout.bytes);
     const board = boardViews(buffer, layout);
     board.ctl[layout.slots.workers] = opts.workers;
-    const names = WebAssembly.Module.exports(opts.module)
-      .filter((e) => e.kind === 'function')
-      .map((e) => e.name);
     const spinUs = opts.spinUs ?? 100;
     const workers: PoolWorker[] = [];
     try {
@@ -124,16 +155,44 @@ export class WorkerPool {
       await Promise.all(workers.map((w) => w.terminate()));
       throw e instanceof RuntimeError ? e : new RuntimeError(`cannot start the worker pool: ${String(e)}`, { cause: e });
     }
-    const pool = new WorkerPool(workers, board, names, exports, opts.scratch[0], spinUs, opts.stallMs ?? 60_000);
+    return { board, workers };
+  }
+
+  private watch(workers: PoolWorker[]): void {
     for (const w of workers) {
       w.unref();
-      // A worker failing later marks the pool broken: the next job throws rather than run on fewer threads
-      // than it claims (or wait, in a broadcast, for a worker that will never report).
+      // A worker of this generation failing later marks the pool broken: the next job throws (or heal()
+      // replaces the workers) rather than run on fewer threads than it claims, or wait, in a broadcast,
+      // for a worker that will never report. Workers replaced by heal() are no longer listened to.
       w.listen((m) => {
-        if (m.type === 'error' && !pool.disposed) pool.broken ??= m.message;
+        if (m.type === 'error' && !this.disposed && this.workers.includes(w)) this.broken ??= m.message;
       });
     }
-    return pool;
+  }
+
+  /**
+   * Replaces every worker (and the board) when one died; a no-op otherwise. The old workers are
+   * terminated and awaited first: a hung one must stop writing the shared memory before anyone reuses it.
+   * What broadcast() set in the old workers' instances is not replayed (the model broadcasts nothing).
+   */
+  async heal(): Promise<void> {
+    if (!this.broken || this.disposed) return;
+    const why = this.broken;
+    const old = this.workers;
+    this.workers = [];
+    await Promise.all(old.map((w) => w.terminate().catch(() => {})));
+    const { board, workers } = await WorkerPool.start(this.opts, [...this.names]);
+    if (this.disposed) {
+      // disposed while the new workers started: they go too
+      await Promise.all(workers.map((w) => w.terminate()));
+      return;
+    }
+    this.b = board;
+    this.workers = workers;
+    this.watch(workers);
+    this.broken = undefined;
+    this.heals++;
+    warnOnce(`the worker pool restarted its ${workers.length} worker(s) after a failure (${why})`);
   }
 
   /** The id of an export, for call(). */
@@ -178,7 +237,7 @@ export class WorkerPool {
   /** Runs the job written since begin() on every thread and returns when all of it is done. */
   run(broadcast = false): void {
     if (this.disposed) throw new RuntimeError('the worker pool was disposed');
-    if (this.broken) throw new RuntimeError(`the worker pool is broken: ${this.broken}`);
+    if (this.broken) throw new RuntimeError(`the worker pool is broken until heal(): ${this.broken}`);
     if (this.calls % this.cpt !== 0) throw new RuntimeError(`a job of ${this.calls} calls is not whole tasks of ${this.cpt}`);
     const ntasks = this.calls / this.cpt;
     if (ntasks > MAX_TASKS) throw new RuntimeError(`a job of ${ntasks} tasks (at most ${MAX_TASKS})`);
@@ -209,19 +268,28 @@ export class WorkerPool {
         Atomics.store(ctl, S.gen, next);
       }
       Atomics.notify(ctl, S.gen);
+      const tStart = performance.now();
       runTasks(this.b, this.fns, 0, this.scratch0, broadcast);
       // Tasks still running are on threads that are awake and working: a short wait.
       let d = Atomics.load(ctl, slot);
       const t0 = performance.now();
+      const grace = this.stallMs + 10 * (t0 - tStart);
       while (d < target && performance.now() - t0 < this.spinUs / 1000) {
         for (let i = 0; i < 64 && d < target; i++) d = Atomics.load(ctl, slot);
       }
       while (d < target) {
-        if (this.canBlock) Atomics.wait(ctl, slot, d, 100);
+        // Slices of 50 ms: a dead worker's board word is checked at least that often (it also notifies).
+        if (this.canBlock) Atomics.wait(ctl, slot, d, 50);
         d = Atomics.load(ctl, slot);
-        if (d < target && performance.now() - t0 > this.stallMs) {
-          this.broken = `${target - d} of ${target} ${broadcast ? 'workers' : 'tasks'} did not finish within ${this.stallMs} ms`;
-          throw new RuntimeError(`the worker pool stalled: ${this.broken}`);
+        if (d >= target) break;
+        const dead = Atomics.load(ctl, S.dead);
+        if (dead !== 0) {
+          this.broken = `worker ${dead} exited (code ${Atomics.load(ctl, S.deadCode)}) while the pool ran a job`;
+          throw new RuntimeError(`the worker pool lost a worker: ${this.broken}; the next call restarts the workers`);
+        }
+        if (performance.now() - t0 > grace) {
+          this.broken = `${target - d} of ${target} ${broadcast ? 'workers' : 'tasks'} did not finish within ${Math.round(grace)} ms of the calling thread's share (a worker died without exiting cleanly, e.g. out of memory, or hangs)`;
+          throw new RuntimeError(`the worker pool stalled: ${this.broken}; the next call restarts the workers`);
         }
       }
     } finally {

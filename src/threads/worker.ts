@@ -32,6 +32,8 @@ export interface WorkerIO {
   onMessage(f: (data: WorkerInit) => void): void;
   post(message: { type: 'ready' } | { type: 'error'; message: string }): void;
   exit(): void;
+  /** runs f as the thread exits, where the host offers a hook (Node's process 'exit') */
+  onExit?(f: (code: number) => void): void;
 }
 
 /**
@@ -71,6 +73,15 @@ export function workerMain(io: WorkerIO, views: typeof boardViews, run: typeof r
         return;
       }
     }
+    // A worker that exits (process.exit in a kernel's host code, an uncaught error) says so on the board
+    // and wakes the caller, which may be blocked waiting for this thread's task.
+    io.onExit?.((code) => {
+      if (Atomics.load(ctl, S.quit) !== 0) return;
+      Atomics.store(ctl, S.deadCode, code);
+      Atomics.store(ctl, S.dead, init.tid);
+      Atomics.notify(ctl, S.fin);
+      Atomics.notify(ctl, S.done);
+    });
     io.post({ type: 'ready' });
     // From here on this thread never returns to its event loop: the board is its only input. It waits
     // in JavaScript (Atomics.wait), never inside wasm: Node 20's baseline compiler (Liftoff) corrupts
@@ -120,7 +131,7 @@ export function nodeWorkerSource(): string {
   return (
     PRELUDE +
     `import('node:worker_threads').then(({ parentPort }) => (${workerMain})(` +
-    `{ onMessage: (f) => parentPort.once('message', f), post: (m) => parentPort.postMessage(m), exit: () => process.exit(0) }, ` +
+    `{ onMessage: (f) => parentPort.once('message', f), post: (m) => parentPort.postMessage(m), exit: () => process.exit(0), onExit: (f) => process.on('exit', f) }, ` +
     `(${boardViews}), (${runTasks}), ${jobArity()}));\n`
   );
 }

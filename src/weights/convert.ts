@@ -7,7 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { ModelError, WeightsError } from '../errors.js';
 import { parseBertConfig, type BertConfig } from '../models/bert/config.js';
 import { BERT } from '../models/bert/spec.js';
-import { canonicalName as specCanonicalName, groupTensorNames, locate } from '../models/spec.js';
+import { canonicalName as specCanonicalName, groupTensorNames, layerOf } from '../models/spec.js';
 import { encodeF16 } from './f16.js';
 import { numel, openCheckpointTensors, readTensorF32 } from './safetensors.js';
 import { canonicalTensors, writeWbin, type WbinDtype, type WbinTensorInput, type WbinTokenizer } from './wbin.js';
@@ -174,7 +174,7 @@ export async function convertCheckpoint(folder: string, outWbin: string, opts: C
     for (const name of ckpt.tensors.keys()) {
       const c = canonicalName(name);
       if (!expected.has(c)) {
-        const layer = locate(BERT, c)?.layer;
+        const layer = layerOf(BERT, c);
         if (layer !== undefined && layer >= config.num_hidden_layers) {
           throw new WeightsError(`layer ${layer} in the checkpoint, but config.json says num_hidden_layers ${config.num_hidden_layers}`, { file: ckpt.files[0], tensor: name });
         }

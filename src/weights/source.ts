@@ -13,7 +13,10 @@ export interface WeightSource {
   size(): Promise<number>;
   /** Fills `dest` with bytes [offset, offset + length) exactly, or throws WeightsError: never partial data. */
   read(offset: number, length: number, dest: Uint8Array): Promise<void>;
+  /** Releases what the source holds; reads afterwards throw WeightsError (they never reopen). */
   close?(): Promise<void>;
+  /** Cancels the reads in flight (they reject with WeightsError at once); later reads run normally. */
+  abort?(reason?: unknown): void;
 }
 
 /** Checks a read request against the source's size: every source does this before touching anything. */
@@ -66,7 +69,18 @@ export interface HttpSourceOptions {
   headers?: Record<string, string>;
   /** milliseconds before the first retry; doubles each time (default 100) */
   backoffMs?: number;
+  /**
+   * Milliseconds a request may go without receiving anything (no reply, or a body that stops) before it
+   * is abandoned (default 30,000). A stalled request is not retried: the read fails with WeightsError.
+   */
+  timeoutMs?: number;
 }
+
+/** Default HTTP stall timeout: a server that sends nothing for 30 s is not coming back soon. */
+export const DEFAULT_HTTP_TIMEOUT_MS = 30_000;
+
+/** Why an HTTP attempt was abandoned: thrown as-is (never retried). */
+class Stalled extends WeightsError {}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -77,7 +91,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * worker's 128 MB isolate holds until the collector runs. Throws a plain Error (retry) on a body longer
  * than asked for.
  */
-async function readBody(body: ReadableStream<Uint8Array>, length: number, dest: Uint8Array): Promise<number> {
+async function readBody(body: ReadableStream<Uint8Array>, length: number, dest: Uint8Array, progress: () => void): Promise<number> {
   let byob: ReadableStreamBYOBReader | undefined;
   try {
     byob = body.getReader({ mode: 'byob' });
@@ -99,6 +113,7 @@ async function readBody(body: ReadableStream<Uint8Array>, length: number, dest: 
       }
       dest.set(value, got);
       got += value.length;
+      progress();
     }
     return got;
   }
@@ -112,6 +127,7 @@ async function readBody(body: ReadableStream<Uint8Array>, length: number, dest: 
     }
     dest.set(value, got);
     got += value.length;
+    progress();
   }
   return got;
 }
@@ -134,11 +150,47 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
   if (typeof doFetch !== 'function') throw new WeightsError('no fetch in this runtime', { file: name });
   const retries = options.retries ?? 3;
   const backoff = options.backoffMs ?? 100;
+  const timeoutMs = options.timeoutMs ?? DEFAULT_HTTP_TIMEOUT_MS;
   let knownSize: number | undefined;
+  /** the first reply's validator: a later reply with another one means the file changed on the server */
+  let knownTag: string | undefined;
+  /** aborted by abort() and close(): every request in flight listens to it */
+  let cancel = new AbortController();
+  let closed = false;
 
   /** One attempt: the bytes [offset, offset+length) into dest, or throws (a plain Error means: retry). */
   async function attempt(offset: number, length: number, dest: Uint8Array): Promise<number | undefined> {
-    const res = await doFetch(name, { headers: { ...options.headers, Range: `bytes=${offset}-${offset + length - 1}` } });
+    // One controller per request: aborted by a stall (nothing received for timeoutMs) or by abort()/close().
+    const ctl = new AbortController();
+    const outer = cancel.signal;
+    const onCancel = () => ctl.abort(outer.reason);
+    if (outer.aborted) onCancel();
+    else outer.addEventListener('abort', onCancel, { once: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const progress = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => ctl.abort(new Stalled(`nothing received for ${timeoutMs} ms (HttpSourceOptions.timeoutMs): the server stalled`, { file: name })), timeoutMs);
+    };
+    progress();
+    try {
+      return await attemptWith(offset, length, dest, ctl.signal, progress);
+    } catch (err) {
+      // fetch and body reads reject with an AbortError of their own: report why it was aborted
+      if (ctl.signal.aborted) {
+        const why = ctl.signal.reason as unknown;
+        if (why instanceof WeightsError) throw why;
+        throw new WeightsError(`read of bytes [${offset}, ${offset + length}) cancelled${why instanceof Error ? `: ${why.message}` : ''}`, { file: name, cause: why });
+      }
+      throw err;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      outer.removeEventListener('abort', onCancel);
+    }
+  }
+
+  async function attemptWith(offset: number, length: number, dest: Uint8Array, signal: AbortSignal, progress: () => void): Promise<number | undefined> {
+    const res = await doFetch(name, { headers: { ...options.headers, Range: `bytes=${offset}-${offset + length - 1}` }, signal });
+    progress();
     if (res.status === 416) {
       await res.body?.cancel();
       throw new WeightsError(`range [${offset}, ${offset + length}) not satisfiable: the file is shorter than that`, { file: name });
@@ -157,16 +209,28 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
       await res.body?.cancel();
       throw new Error(`206 reply with Content-Range ${JSON.stringify(res.headers.get('content-range'))} for bytes ${offset}-${offset + length - 1}`);
     }
+    const tag = res.headers.get('etag') ?? res.headers.get('last-modified') ?? undefined;
+    const changed = (tag !== undefined && knownTag !== undefined && tag !== knownTag) || (cr.total !== undefined && knownSize !== undefined && cr.total !== knownSize);
+    if (changed) {
+      await res.body?.cancel();
+      throw new WeightsError(
+        `the file changed on the server since it was opened (${tag !== knownTag ? `ETag ${knownTag} → ${tag}` : `size ${knownSize} → ${cr.total}`}): load it again`,
+        { file: name },
+      );
+    }
+    knownTag ??= tag;
     if (!res.body) throw new Error('206 reply without a body');
-    const got = await readBody(res.body, length, dest);
+    const got = await readBody(res.body, length, dest, progress);
     if (got !== length) throw new Error(`connection ended after ${got} of ${length} bytes`);
     return cr.total;
   }
 
   async function withRetries<T>(what: string, fn: () => Promise<T>): Promise<T> {
     let last: unknown;
+    const cancelled = cancel.signal;
     for (let i = 0; i <= retries; i++) {
       if (i > 0) await sleep(backoff * 2 ** (i - 1));
+      if (cancelled.aborted) throw new WeightsError(`${what} cancelled`, { file: name, cause: cancelled.reason });
       try {
         return await fn();
       } catch (err) {
@@ -188,9 +252,18 @@ export function httpSource(url: string | URL, options: HttpSourceOptions = {}): 
       return (knownSize = total);
     },
     async read(offset, length, dest) {
+      if (closed) throw new WeightsError('read after close (the model was disposed)', { file: name });
       checkRange(name, knownSize ?? Number.MAX_SAFE_INTEGER, offset, length, dest);
       if (length === 0) return;
       await withRetries(`read of bytes [${offset}, ${offset + length})`, () => attempt(offset, length, dest.subarray(0, length)));
+    },
+    abort(reason) {
+      cancel.abort(reason ?? new WeightsError('reads aborted', { file: name }));
+      cancel = new AbortController();
+    },
+    async close() {
+      closed = true;
+      cancel.abort(new WeightsError('source closed', { file: name }));
     },
   };
   return source;

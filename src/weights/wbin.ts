@@ -1,5 +1,5 @@
-// The .wbin weights file (weights/FORMAT.md): a 32-byte preamble, a JSON header (config, tokenizer,
-// tensor table), then every tensor 64-byte aligned, little-endian, in forward-pass order, so that each
+// The .wbin weights file (weights/FORMAT.md): a preamble (32 bytes in v1; 64 in v2, whose last 32 are the
+// sha256 of the preamble's first 32 bytes and the header), a JSON header (config, tokenizer, tensor table), then every tensor 64-byte aligned, little-endian, in forward-pass order, so that each
 // layer is one contiguous byte range that a streaming loader fetches with one read.
 //
 // openWbin reads the preamble and the header only, and checks every size, offset and shape against the
@@ -10,12 +10,19 @@ import { parseBertConfig, type BertConfig } from '../models/bert/config.js';
 import { BERT } from '../models/bert/spec.js';
 import { locate, specTensors, tensorCount as specTensorCount, type Sizes } from '../models/spec.js';
 import { decodeF16Bytes } from './f16.js';
+import { sha256, toHex } from './sha256.js';
 import type { WeightSource } from './source.js';
 
 export const WBIN_MAGIC = new Uint8Array([0x57, 0x42, 0x49, 0x4e, 0x0d, 0x0a, 0x1a, 0x0a]); // "WBIN\r\n\x1a\n"
-export const WBIN_VERSION = 1;
+/** The version writeWbin writes. Readers read every version in WBIN_READS. */
+export const WBIN_VERSION = 2;
+/** 1: no header checksum; 2: the preamble ends with the sha256 of preamble[0, 32) + header. */
+export const WBIN_READS: readonly number[] = [1, 2];
 export const WBIN_ALIGN = 64;
+/** The fixed fields every version starts with (magic, version, header length, data offset, data length). */
 export const PREAMBLE_BYTES = 32;
+/** Where the header starts: after the fixed fields (v1), or after them and the header checksum (v2 on). */
+export const preambleBytes = (version: number): number => (version >= 2 ? PREAMBLE_BYTES + 32 : PREAMBLE_BYTES);
 /** A header bigger than this is refused before it is read (a 250k-token vocab is ~5 MB of JSON). */
 export const MAX_HEADER_BYTES = 64 << 20;
 
@@ -140,17 +147,31 @@ export class WbinFile {
     decodeInto(entry, bytes, dest, this.source.name);
   }
 
-  /** Checks the sha256 of the stored bytes of `names` (default: every tensor). Reads each tensor once. */
-  async verify(names: string[] = this.tensors.map((t) => t.name)): Promise<void> {
+  /**
+   * Checks the sha256 of the stored bytes of `names` (default: every tensor). Reads each tensor once, into
+   * one buffer the size of the largest; `onProgress` hears about every 10% of the bytes.
+   */
+  async verify(names: string[] = this.tensors.map((t) => t.name), onProgress?: (message: string) => void): Promise<{ bytes: number; ms: number }> {
     const subtle = globalThis.crypto?.subtle;
     if (!subtle) throw new WeightsError('no WebCrypto (crypto.subtle) in this runtime to verify checksums', { file: this.source.name });
-    for (const name of names) {
-      const t = this.tensor(name);
-      const bytes = new Uint8Array(t.byteLength);
+    const entries = names.map((n) => this.tensor(n));
+    const total = entries.reduce((n, t) => n + t.byteLength, 0);
+    const buf = new Uint8Array(Math.max(0, ...entries.map((t) => t.byteLength)));
+    const t0 = performance.now();
+    let done = 0;
+    let said = 0;
+    for (const t of entries) {
+      const bytes = buf.subarray(0, t.byteLength);
       await this.source.read(t.offset, t.byteLength, bytes);
-      const hex = [...new Uint8Array(await subtle.digest('SHA-256', bytes))].map((b) => b.toString(16).padStart(2, '0')).join('');
-      if (hex !== t.checksum) throw new WeightsError(`checksum mismatch: the stored bytes hash to ${hex}, the table says ${t.checksum}`, { file: this.source.name, tensor: name });
+      const hex = toHex(new Uint8Array(await subtle.digest('SHA-256', bytes)));
+      if (hex !== t.checksum) throw new WeightsError(`checksum mismatch: the stored bytes hash to ${hex}, the table says ${t.checksum}`, { file: this.source.name, tensor: t.name });
+      done += t.byteLength;
+      if (onProgress && (done - said >= total / 10 || done === total)) {
+        said = done;
+        onProgress(`verified ${(done / 1e6).toFixed(1)} of ${(total / 1e6).toFixed(1)} MB`);
+      }
     }
+    return { bytes: done, ms: performance.now() - t0 };
   }
 
   async close(): Promise<void> {
@@ -193,13 +214,14 @@ export async function openWbin(source: WeightSource): Promise<WbinFile> {
   }
   const dv = new DataView(pre.buffer);
   const version = dv.getUint32(8, true);
-  if (version !== WBIN_VERSION) fail(`unsupported version ${version} (this reader reads version ${WBIN_VERSION}${version > WBIN_VERSION ? ': upgrade wasmbert' : ''})`);
+  if (!WBIN_READS.includes(version)) fail(`unsupported version ${version} (this reader reads versions ${WBIN_READS.join(', ')}${version > WBIN_VERSION ? ': upgrade wasmbert' : ''})`);
+  const headerAt = preambleBytes(version);
   const headerLen = dv.getUint32(12, true);
   const dataOffset64 = dv.getBigUint64(16, true);
   const dataLength64 = dv.getBigUint64(24, true);
-  if (PREAMBLE_BYTES + headerLen > size) fail(`header length ${headerLen} reaches beyond the end of the file (${size} bytes): truncated`);
+  if (headerAt + headerLen > size) fail(`header length ${headerLen} reaches beyond the end of the file (${size} bytes): truncated`);
   if (headerLen > MAX_HEADER_BYTES) fail(`header length ${headerLen} exceeds the ${MAX_HEADER_BYTES}-byte limit`);
-  if (dataOffset64 !== BigInt(align(PREAMBLE_BYTES + headerLen))) fail(`data offset ${dataOffset64} is not the header's end rounded up to ${WBIN_ALIGN} (${align(PREAMBLE_BYTES + headerLen)})`);
+  if (dataOffset64 !== BigInt(align(headerAt + headerLen))) fail(`data offset ${dataOffset64} is not the header's end rounded up to ${WBIN_ALIGN} (${align(headerAt + headerLen)})`);
   const dataOffset = Number(dataOffset64);
   if (dataOffset64 + dataLength64 !== BigInt(size)) {
     fail(dataOffset64 + dataLength64 > BigInt(size)
@@ -208,8 +230,22 @@ export async function openWbin(source: WeightSource): Promise<WbinFile> {
   }
   const dataLength = Number(dataLength64);
 
-  const hb = new Uint8Array(headerLen);
-  await source.read(PREAMBLE_BYTES, headerLen, hb);
+  let hb: Uint8Array;
+  if (version >= 2) {
+    // checksum, header and padding in one read: any flipped byte before the data is caught here
+    const rest = new Uint8Array(dataOffset - PREAMBLE_BYTES);
+    await source.read(PREAMBLE_BYTES, rest.length, rest);
+    const stored = rest.subarray(0, 32);
+    hb = rest.subarray(32, 32 + headerLen);
+    const got = await headerChecksum(pre, hb);
+    if (!got.every((b, i) => b === stored[i])) {
+      fail(`header checksum mismatch (stored ${toHex(stored)}, the preamble and header hash to ${toHex(got)}): bytes [0, ${headerAt + headerLen}) are corrupted`);
+    }
+    if (rest.subarray(32 + headerLen).some((b) => b !== 0)) fail(`padding between the header and the data (bytes [${headerAt + headerLen}, ${dataOffset})) is not zero: corrupted`);
+  } else {
+    hb = new Uint8Array(headerLen);
+    await source.read(PREAMBLE_BYTES, headerLen, hb);
+  }
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(hb));
@@ -294,12 +330,40 @@ export interface WbinWriteSpec {
   metadata?: Record<string, unknown>;
 }
 
-/** The preamble + header bytes for a table (offsets relative to the data section). */
-function headerBytes(spec: WbinWriteSpec, table: object[], dataLength: number): { bytes: Uint8Array; dataOffset: number } {
+/**
+ * sha256(preamble[0, 32) ‖ header JSON): WebCrypto where there is one, the synchronous JS implementation
+ * elsewhere (a page outside a secure context has no crypto.subtle).
+ */
+export async function headerChecksum(preamble: Uint8Array, header: Uint8Array): Promise<Uint8Array> {
+  const fixed = preamble.subarray(0, PREAMBLE_BYTES);
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) return sha256(fixed, header);
+  const both = new Uint8Array(fixed.length + header.length);
+  both.set(fixed, 0);
+  both.set(header, fixed.length);
+  return new Uint8Array(await subtle.digest('SHA-256', both));
+}
+
+/**
+ * Recomputes, in place, the header checksum of a whole v2 file in memory whose preamble or header was
+ * edited (tools and tests that build files by hand); returns the same bytes. Synchronous (JS sha256).
+ */
+export function stampHeaderChecksum(file: Uint8Array): Uint8Array {
+  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const at = preambleBytes(dv.getUint32(8, true));
+  if (at === PREAMBLE_BYTES) return file; // v1: no checksum
+  const n = dv.getUint32(12, true);
+  file.set(sha256(file.subarray(0, PREAMBLE_BYTES), file.subarray(at, at + n)), PREAMBLE_BYTES);
+  return file;
+}
+
+/** The preamble + header bytes for a table (offsets relative to the data section), version WBIN_VERSION. */
+async function headerBytes(spec: WbinWriteSpec, table: object[], dataLength: number): Promise<{ bytes: Uint8Array; dataOffset: number }> {
   const json = new TextEncoder().encode(
     JSON.stringify({ format: 'wasmbert-wbin', version: WBIN_VERSION, config: spec.config, tokenizer: spec.tokenizer, tensors: table, metadata: spec.metadata ?? {} }),
   );
-  const dataOffset = align(PREAMBLE_BYTES + json.length);
+  const at = preambleBytes(WBIN_VERSION);
+  const dataOffset = align(at + json.length);
   const bytes = new Uint8Array(dataOffset); // zero padding up to the data
   bytes.set(WBIN_MAGIC, 0);
   const dv = new DataView(bytes.buffer);
@@ -307,7 +371,8 @@ function headerBytes(spec: WbinWriteSpec, table: object[], dataLength: number): 
   dv.setUint32(12, json.length, true);
   dv.setBigUint64(16, BigInt(dataOffset), true);
   dv.setBigUint64(24, BigInt(dataLength), true);
-  bytes.set(json, PREAMBLE_BYTES);
+  bytes.set(json, at);
+  bytes.set(await headerChecksum(bytes, json), PREAMBLE_BYTES);
   return { bytes, dataOffset };
 }
 
@@ -344,7 +409,7 @@ export async function writeWbin(path: string, spec: WbinWriteSpec, opts: { onPro
   });
   const last = table[table.length - 1];
   const dataLength = last.offset + last.length;
-  const { bytes: placeholder, dataOffset } = headerBytes(spec, table, dataLength);
+  const { bytes: placeholder, dataOffset } = await headerBytes(spec, table, dataLength);
 
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
   const fh = await fs.open(tmp, 'w');
@@ -359,7 +424,7 @@ export async function writeWbin(path: string, spec: WbinWriteSpec, opts: { onPro
       opts.onProgress?.(done, dataLength);
     }
     // Checksums are fixed-length hex, so the final header has the placeholder's exact length.
-    const { bytes: header } = headerBytes(spec, table, dataLength);
+    const { bytes: header } = await headerBytes(spec, table, dataLength);
     if (header.length !== placeholder.length) fail('internal: header length changed');
     await fh.write(header, 0, header.length, 0);
     await fh.truncate(dataOffset + dataLength);

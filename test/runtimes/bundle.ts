@@ -1,19 +1,22 @@
 // esbuild, as an app bundling wasmbert would run it: `wasmbert` resolved from an app's node_modules (a
 // symlink to this checkout), so the package's exports conditions and browser field are what decide.
-import { mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
 import { ROOT } from './harness.js';
 
-let nodeModules: string | undefined;
-/** A node_modules folder holding wasmbert (this checkout), for esbuild's nodePaths. */
+/**
+ * A node_modules folder holding wasmbert (this checkout), for esbuild's nodePaths. One fixed folder under the
+ * git-ignored .cache/, made once and kept: a temp folder per process had no moment to be removed in.
+ */
 export function appNodeModules(): string {
-  if (!nodeModules) {
-    const dir = mkdtempSync(join(tmpdir(), 'wasmbert-app-'));
-    nodeModules = join(dir, 'node_modules');
-    mkdirSync(nodeModules);
+  const nodeModules = join(ROOT, '.cache', 'runtimes', 'app', 'node_modules');
+  mkdirSync(nodeModules, { recursive: true });
+  try {
     symlinkSync(ROOT, join(nodeModules, 'wasmbert'), 'dir');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
   return nodeModules;
 }

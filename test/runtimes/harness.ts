@@ -1,9 +1,11 @@
 // Shared pieces of the runtime tier (test/runtimes*.test.ts): which runtimes are here, running the embed
 // example in one and reading its JSON, a loopback HTTP server with range requests, and the comparison.
 //
-// The runtimes come from devDependencies (deno, bun, workerd, playwright-core) and from .ci/run (Node 22
-// and 24 from the npm registry, Debian's chromium). In a user's clone a missing one skips with one line;
-// CI sets WASMBERT_REQUIRE_RUNTIMES=1, which turns that skip into a failure.
+// The extra runtimes are not in a clone's node_modules: `npm run peers` (scripts/peers.mjs) installs Deno, Bun,
+// workerd, Node 22 and Node 24 into .cache/peers/; Chromium is Debian's
+// (`apt-get install chromium`), driven by the playwright-core devDependency. Where one is missing its tests
+// skip, and test/global-setup.ts says so once for the whole run; CI sets WASMBERT_REQUIRE_RUNTIMES=1, which
+// turns that skip into a failure (.ci/run runs `npm run peers` first).
 import { spawn, execFileSync } from 'node:child_process';
 import { accessSync, constants, existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -13,7 +15,13 @@ import { ROOT } from '../shared.js';
 
 export { ROOT };
 export const EXAMPLE = join(ROOT, 'examples', 'embed.mjs');
-export const bin = (name: string) => join(ROOT, 'node_modules', '.bin', name);
+/** Where `npm run peers` installs (WASMBERT_PEERS overrides, as for bench/lib/peers.mjs). */
+export const PEERS = process.env.WASMBERT_PEERS ?? join(ROOT, '.cache', 'peers');
+/** A runtime's executable in the peers install. */
+export const bin = (name: string) => join(PEERS, 'node_modules', '.bin', name);
+export const REQUIRE_RUNTIMES = process.env.WASMBERT_REQUIRE_RUNTIMES === '1';
+/** The Node majors the runtime tier runs the example in, besides this process's. */
+export const NODE_MAJORS = [22, 24];
 /**
  * Chromium: WASMBERT_CHROMIUM, else the first `chromium` (or `chromium-browser`) on PATH, as .ci/run accepts
  * one anywhere on PATH; else Debian's path (absent: the browser tests skip, or fail under CI's flags).
@@ -42,15 +50,23 @@ export const TEXTS = ['wasmbert runs BERT in WebAssembly.', 'The same vectors ev
 /** The bound every runtime meets against Node: relaxed SIMD may fuse or not per engine (JSC vs V8). */
 export const TOLERANCE = 1e-6;
 
-let said = new Set<string>();
-/** true when the runtime is here; false with one line when not (and CI did not require it). */
+/** Every runtime of the tier with where it comes from; `present` says whether it is here. */
+export function runtimes(): { name: string; present: boolean; hint: string }[] {
+  const nodes = nodeBinaries();
+  return [
+    ...['deno', 'bun', 'workerd'].map((name) => ({ name, present: existsSync(bin(name)), hint: '`npm run peers`' })),
+    ...[20, ...NODE_MAJORS].map((v) => ({ name: `Node ${v}`, present: nodes.has(v), hint: '`npm run peers`' })),
+    { name: 'chromium', present: existsSync(CHROMIUM), hint: '`apt-get install chromium`, or WASMBERT_CHROMIUM=<binary>' },
+  ];
+}
+
+/**
+ * true when the runtime is here; false when not (the global setup named it once) and CI did not require it.
+ * Under WASMBERT_REQUIRE_RUNTIMES=1 a missing runtime throws: the test file fails instead of skipping.
+ */
 export function runtimeAvailable(name: string, present: boolean, hint: string): boolean {
   if (present) return true;
-  if (process.env.WASMBERT_REQUIRE_RUNTIMES === '1') throw new Error(`WASMBERT_REQUIRE_RUNTIMES=1 but ${name} is missing (${hint})`);
-  if (!said.has(name)) {
-    said.add(name);
-    process.stderr.write(`wasmbert runtime tests: ${name} not found (${hint}): skipping it\n`);
-  }
+  if (REQUIRE_RUNTIMES) throw new Error(`WASMBERT_REQUIRE_RUNTIMES=1 but ${name} is missing (${hint})`);
   return false;
 }
 
@@ -107,10 +123,10 @@ export function maxAbsDiff(a: number[][], b: number[][]): number {
   return m;
 }
 
-/** Node binaries by major version: this process's, .cache/node22|node24 (.ci/run installs them), and PATH's. */
+/** Node binaries by major version: this process's, the peers' node22|node24 (`npm run peers`), and PATH's. */
 export function nodeBinaries(): Map<number, string> {
   const found = new Map<number, string>();
-  const candidates = [process.execPath, join(ROOT, '.cache/node22/node_modules/.bin/node'), join(ROOT, '.cache/node24/node_modules/.bin/node')];
+  const candidates = [process.execPath, ...NODE_MAJORS.map((v) => join(PEERS, `node${v}`, 'node_modules', '.bin', 'node'))];
   try {
     candidates.push(...execFileSync('which', ['-a', 'node'], { encoding: 'utf8' }).trim().split('\n'));
   } catch {

@@ -7,7 +7,7 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as esbuild from 'esbuild';
-import { freePort, ROOT } from './harness.js';
+import { bin, freePort, ROOT } from './harness.js';
 
 export interface Workerd {
   url: string;
@@ -19,11 +19,8 @@ export interface Workerd {
 }
 
 export async function workerdBinary(): Promise<string> {
-  // the package's default export is the binary's path (it ships no types)
-  const spec = 'workerd';
-  // (under vitest the CommonJS exports arrive as `default`; in plain Node ESM as `default.default`)
-  const d = ((await import(spec)) as { default: string | { default: string } }).default;
-  return typeof d === 'string' ? d : d.default;
+  // the peers install's .bin/workerd is the binary itself (`npm run peers`)
+  return bin('workerd');
 }
 
 /** `serveArgs`: more arguments for `workerd serve` (bench/workerd-memory.mjs passes --inspector-addr). */

@@ -43,18 +43,18 @@ export class BertFamily implements Family<BertBuffers, ForwardOutput> {
   readonly maxHeadSize: number;
   readonly rowTable = { group: 'embeddings', param: 'word_embeddings' } as const;
   readonly layerGroup = 'layer';
+  private readonly ramp: Int32Array;
 
   constructor(readonly config: BertConfig) {
     this.sizes = config as unknown as Sizes;
     this.maxSeq = config.max_position_embeddings;
     this.maxHeadSize = config.hidden_size / config.num_attention_heads;
+    this.ramp = Int32Array.from({ length: this.maxSeq }, (_, i) => i);
   }
 
-  /** Position ids of row b ([L]): BERT's absolute positions 0..L-1 (HF's default position_ids). */
+  /** Position ids of row b ([L]): BERT's absolute positions 0..L-1 (HF's default position_ids), one shared ramp. */
   positionIds(rows: BatchRows, _b: number): Int32Array {
-    const ids = new Int32Array(rows.L);
-    for (let t = 0; t < rows.L; t++) ids[t] = t;
-    return ids;
+    return this.ramp.subarray(0, rows.L);
   }
 
   /**
