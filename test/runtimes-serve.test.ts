@@ -59,8 +59,8 @@ async function embeddings(url: string): Promise<number[][]> {
 const LISTENING = /(http:\/\/127\.0\.0\.1:\d+\/)/;
 const servers: [string, () => boolean, string, () => [string, string[]]][] = [
   ['node (wasmbert serve)', () => true, '', () => [process.execPath, [join(ROOT, 'dist/cli/main.js'), 'serve', '--model', model, '--port', '0', '--quiet']]],
-  ['deno (Deno.serve)', () => existsSync(bin('deno')), 'npm ci installs the deno devDependency', () => [bin('deno'), ['run', '-A', 'examples/serve-deno.mjs', '--model', model, '--port', '0']]],
-  ['bun (Bun.serve)', () => existsSync(bin('bun')), 'npm ci installs the bun devDependency', () => [bin('bun'), ['examples/serve-bun.mjs', '--model', model, '--port', '0']]],
+  ['deno (Deno.serve)', () => existsSync(bin('deno')), '`npm run peers` installs it into .cache/peers/', () => [bin('deno'), ['run', '-A', 'examples/serve-deno.mjs', '--model', model, '--port', '0']]],
+  ['bun (Bun.serve)', () => existsSync(bin('bun')), '`npm run peers` installs it into .cache/peers/', () => [bin('bun'), ['examples/serve-bun.mjs', '--model', model, '--port', '0']]],
 ];
 
 for (const [name, present, hint, command] of servers) {
@@ -88,7 +88,7 @@ for (const [name, present, hint, command] of servers) {
   });
 }
 
-describe.runIf(runtimeAvailable('workerd', existsSync(bin('workerd')), 'npm ci installs the workerd devDependency'))('workerd (the worker example)', () => {
+describe.runIf(runtimeAvailable('workerd', existsSync(bin('workerd')), '`npm run peers` installs it into .cache/peers/'))('workerd (the worker example)', () => {
   let weights: FileServer;
   let wd: Workerd;
   beforeAll(async () => {

@@ -113,7 +113,7 @@ it('a bad option: exit 2 naming it, before any model is loaded', async () => {
   child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const code = await new Promise((r) => child.on('exit', r));
   expect(code).toBe(2);
-  expect(err).toBe('wasmbert serve: --max-batch-tokens must be a non-negative integer (got "lots")\n');
+  expect(err).toBe('wasmbert: serve: --max-batch-tokens must be a non-negative integer (got "lots") (wasmbert serve --help for usage)\n');
 });
 
 describe('wasmbert serve: the page\'s files', () => {

@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { RuntimeError } from '../errors.js';
 import { createEmbeddingHandler, type EmbeddingHandler, type HandlerOptions } from '../serve/handler.js';
 import { parseKeys } from '../serve/auth.js';
+import { UsageError } from './args.js';
 import { loadInWorker } from './serve-model.js';
 
 const USAGE = `usage: wasmbert serve [--model <model.wbin | hf-folder | org/name>] [options]
@@ -174,56 +175,42 @@ function fileResponse(file: string, range: string | null): Response {
   return new Response(body, { status: m ? 206 : 200, headers });
 }
 
-/** A non-negative integer option, or a message saying what is wrong with it. */
-const intArg = (v: string | undefined, name: string): number | undefined | string => {
+/** A non-negative integer option (a bad one is a UsageError: main.ts prints it in one line, exit 2). */
+const intArg = (v: string | undefined, name: string): number | undefined => {
   if (v === undefined) return undefined;
   const n = Number(v);
-  return Number.isInteger(n) && n >= 0 ? n : `--${name} must be a non-negative integer (got "${v}")`;
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer (got "${v}")`);
+  return n;
 };
 
 export async function main(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        model: { type: 'string' },
-        port: { type: 'string', default: '8080' },
-        host: { type: 'string' },
-        'api-key': { type: 'string', multiple: true },
-        threads: { type: 'string' },
-        'max-batch-tokens': { type: 'string' },
-        'max-wait-ms': { type: 'string' },
-        'max-queue': { type: 'string' },
-        'no-batching': { type: 'boolean' },
-        'auto-truncate': { type: 'boolean' },
-        pooling: { type: 'string', default: 'mean' },
-        'model-id': { type: 'string' },
-        quiet: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`wasmbert serve: ${(err as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
+  // parseArgs' own errors (an unknown flag, a missing value) become UsageErrors in main.ts
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      model: { type: 'string' },
+      port: { type: 'string', default: '8080' },
+      host: { type: 'string' },
+      'api-key': { type: 'string', multiple: true },
+      threads: { type: 'string' },
+      'max-batch-tokens': { type: 'string' },
+      'max-wait-ms': { type: 'string' },
+      'max-queue': { type: 'string' },
+      'no-batching': { type: 'boolean' },
+      'auto-truncate': { type: 'boolean' },
+      pooling: { type: 'string', default: 'mean' },
+      'model-id': { type: 'string' },
+      quiet: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (values.help) {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!['mean', 'cls', 'pooler'].includes(values.pooling!)) {
-    process.stderr.write(`wasmbert serve: --pooling must be mean, cls or pooler (got "${values.pooling}")\n`);
-    return 2;
-  }
+  if (!['mean', 'cls', 'pooler'].includes(values.pooling)) throw new UsageError(`--pooling must be mean, cls or pooler (got "${values.pooling}")`);
   const ints: Record<string, number | undefined> = {};
-  for (const name of ['port', 'threads', 'max-batch-tokens', 'max-wait-ms', 'max-queue'] as const) {
-    const n = intArg(values[name], name);
-    if (typeof n === 'string') {
-      process.stderr.write(`wasmbert serve: ${n}\n`);
-      return 2;
-    }
-    ints[name] = n;
-  }
+  for (const name of ['port', 'threads', 'max-batch-tokens', 'max-wait-ms', 'max-queue'] as const) ints[name] = intArg(values[name], name);
   const keys = parseKeys([...(values['api-key'] ?? []), process.env.WASMBERT_API_KEYS ?? '']);
   // No key: loopback only, unless --host says otherwise (then it is the operator's choice, and we say so).
   const host = values.host ?? '127.0.0.1';
