@@ -9,6 +9,7 @@ import { threadsAvailable } from '../src/threads/compute.js';
 import { createEmbeddingHandler, type HandlerOptions } from '../src/serve/handler.js';
 import { Batcher } from '../src/serve/batcher.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
+import { available } from './required.js';
 
 let wbin = '';
 beforeAll(async () => {
@@ -27,7 +28,7 @@ function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 }
 
 for (const threads of [1, 2]) {
-  describe.runIf(threads === 1 || threadsAvailable())(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
+  describe.runIf(available('worker threads', threads === 1 || threadsAvailable(), 'Node ≥ 20 has them'))(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
     let bert: Bert;
     beforeAll(async () => {
       bert = await Bert.load(wbin, { threads });
