@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bert } from '../src/model/bert.js';
 import { threadsAvailable } from '../src/threads/compute.js';
+import { available } from './required.js';
 import { createEmbeddingHandler, type HandlerOptions } from '../src/serve/handler.js';
 import { Batcher } from '../src/serve/batcher.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
@@ -27,7 +28,7 @@ function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
 }
 
 for (const threads of [1, 2]) {
-  describe.runIf(threads === 1 || threadsAvailable())(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
+  describe.runIf(available(`${threads} thread(s)`, threads === 1 || threadsAvailable(), 'worker threads need SharedArrayBuffer and worker_threads'))(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
     let bert: Bert;
     beforeAll(async () => {
       bert = await Bert.load(wbin, { threads });
