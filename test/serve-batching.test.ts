@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Bert } from '../src/model/bert.js';
 import { threadsAvailable } from '../src/threads/compute.js';
+import { available } from './required.js';
 import { createEmbeddingHandler, type HandlerOptions } from '../src/serve/handler.js';
 import { Batcher } from '../src/serve/batcher.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
@@ -26,8 +27,10 @@ function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   return a.length === b.length && x.equals(y);
 }
 
-for (const threads of [1, 2]) {
-  describe.runIf(threads === 1 || threadsAvailable())(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
+// 2 threads where workers can run (and under CI's flags, always: a missing one fails)
+const THREADS = available('worker threads', threadsAvailable(), 'SharedArrayBuffer and node:worker_threads: Node ≥ 20 has both') ? [1, 2] : [1];
+for (const threads of THREADS) {
+  describe(`${threads} thread${threads > 1 ? 's' : ''}`, () => {
     let bert: Bert;
     beforeAll(async () => {
       bert = await Bert.load(wbin, { threads });
