@@ -12,9 +12,9 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { WeightsError } from '../errors.js';
 import { hubCacheDir, wbinOk, withLock } from './cache.js';
-import { convertCheckpoint } from './convert.js';
+import { convertCheckpoint, type ConvertDtype } from './convert.js';
 import { pull, REPO_ID, type PullOptions } from './hub.js';
-import { WBIN_VERSION, type WbinDtype } from './wbin.js';
+import { WBIN_VERSION } from './wbin.js';
 import { fileSource } from './source-node.js';
 import type { WeightSource } from './source.js';
 
@@ -29,7 +29,8 @@ export interface ResolveOptions {
   revision?: string;
   /** hub endpoint (default $HF_ENDPOINT or https://huggingface.co) */
   baseUrl?: string;
-  dtype?: WbinDtype;
+  /** f32, f16 or q8 (src/weights/convert.ts) */
+  dtype?: ConvertDtype;
   /** messages about long steps (download, conversion) */
   onProgress?: (message: string) => void;
   /** hub: bytes of `file` downloaded so far, of total */
