@@ -140,12 +140,15 @@ for (const dtype of ['f16', 'f32']) {
         }
       })();
       const t0 = performance.now();
-      const res = await fetch(`${wd.url}/embed`, { method: 'POST', body: JSON.stringify({ texts: s.texts }) });
-      const body = await res.json();
+      // the worker is wasmbert's embedding service: TEI's /embed, then the model's state from /info
+      const res = await fetch(`${wd.url}/embed`, { method: 'POST', body: JSON.stringify({ inputs: s.texts }) });
+      const vectors = await res.json();
       const forwardMs = performance.now() - t0;
       polling = false;
       await poll;
-      if (!res.ok) throw new Error(`/embed: HTTP ${res.status} ${JSON.stringify(body)}\n${wd.log()}`);
+      if (!res.ok) throw new Error(`/embed: HTTP ${res.status} ${JSON.stringify(vectors)}\n${wd.log()}`);
+      const body = (await (await fetch(`${wd.url}/info`)).json()).wasmbert;
+      body.wasmBytes = body.wasm_bytes;
       const after = await heap();
       maxUsed = Math.max(maxUsed, after.usedSize);
       const mem = wd.memory();

@@ -20,6 +20,7 @@
 //   runtimes-<cpu>.json       node bench/runtimes.mjs --replace               (bench/runtimes.mjs)
 //   workerd-memory-<cpu>.json node bench/workerd-memory.mjs --replace         (bench/workerd-memory.mjs)
 //   golden-errors.json        npm run docs:numbers -- --golden                (test/encoder-golden.test.ts)
+//   serve-<cpu>.json          npm run bench:serve -- --replace                (bench/serve.mjs)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -162,6 +163,23 @@ export const RENDER = {
       `${r.cpu}, workerd ${r.workerd}, synthetic-base streamed over loopback HTTP, \`maxTokens\` ${r.maxTokens}, V8 flags \`${r.v8Flags.join(' ') || '(none)'}\` (${day(r.date)}; \`bench/workerd-memory.mjs\`). ` +
       `Isolate = JS heap in use (V8's, through the inspector) + wasm memory: what a Workers isolate's 128 MB limit counts. RSS = the whole workerd process:\n\n` +
       table(['weights', 'batch×seq', 'JS heap MiB', 'wasm MiB', 'isolate MiB', 'RSS idle MiB', 'RSS peak MiB', 'request ms'], rows)
+    );
+  },
+
+  /** `wasmbert serve` under load: clients × batching on/off. */
+  serve(r) {
+    const rows = r.results.map((x) => [x.batching, String(x.clients), String(x.requests), x.seqPerS.toFixed(1), Math.round(x.tokPerS).toLocaleString('en'), ms(x.p50), ms(x.p99), Object.entries(x.errors).map(([k, v]) => `${v}× ${k}`).join(', ') || 'none']);
+    const at = (b, c) => r.results.find((x) => x.batching === b && x.clients === c);
+    const lines = [];
+    if (at('on', 64) && at('off', 64)) lines.push(`64 clients: batching gives ${times(at('on', 64).seqPerS / at('off', 64).seqPerS)} the throughput without it`);
+    if (at('on', 8)) lines.push(`8 clients with batching: p99 is ${times(at('on', 8).p99 / at('on', 8).p50)} p50`);
+    const mb = (b) => (b === undefined ? 'n/a' : `${Math.round(b / 2 ** 20)} MB`);
+    lines.push(`the server's peak RSS ${mb(r.peakRss.on)} with batching, ${mb(r.peakRss.off)} without`);
+    return (
+      `${r.cpu} (${r.cores} cores), Node ${r.node.replace(/^v/, '')}, ${r.model} f32, server ${r.server}; each client sends one short text per request ` +
+      `to \`/v1/embeddings\` over loopback, ${r.seconds} s per row (${day(r.date)}; \`npm run bench:serve\`):\n\n` +
+      table(['batching', 'clients', 'requests', 'seq/s', 'tokens/s', 'p50 ms', 'p99 ms', 'errors'], rows) +
+      `\n\n${lines.join('; ')}.`
     );
   },
 

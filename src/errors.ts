@@ -32,5 +32,21 @@ export class ModelError extends WasmbertError {}
 /** The JavaScript runtime lacks something wasmbert needs (WebAssembly SIMD, a file system, ...). */
 export class RuntimeError extends WasmbertError {}
 
+/**
+ * A request the embedding service refuses (src/serve): the HTTP status, the request field concerned (OpenAI's
+ * `param`) and the kind of failure (TEI's `error_type`). `retryAfter` (seconds) goes out as Retry-After.
+ */
+export class ServeError extends WasmbertError {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly kind: 'validation' | 'tokenizer' | 'overloaded' | 'unhealthy' | 'backend' | 'auth' | 'not_found' = 'validation',
+    readonly field?: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
+}
+
 /** A call cancelled through its AbortSignal (`cause`: the signal's reason). */
 export class AbortError extends WasmbertError {}

@@ -34,3 +34,4 @@ export { loadKernels, chooseVariant, type Variant, type Kernels, type KernelLoad
 export type { KernelLoadOptions as LoadOptions } from './runtime/wasm.js';
 export { probeFeatures, type WasmFeatures } from './runtime/features.js';
 export { threadsAvailable, defaultThreadCount } from './threads/compute.js';
+export { createEmbeddingHandler, type EmbeddingHandler, type HandlerOptions, type RequestLog } from './serve/index.js';

@@ -34,8 +34,7 @@ describe('npm run bench: results', () => {
 
   it('without --replace: a new file per run (never the committed ones), the peers that could not run listed in it', async () => {
     const before = committed();
-    // f32 only: q8 rows would first convert synthetic-base to q8 (~20 s); the files are written the same way
-    const args = [BENCH, '--no-install', '--quick', '--shapes', '1x16', '--threads', '1', '--engines', 'wasmbert,onnxruntime-web', '--dtypes', 'f32', '--out-dir', out];
+    const args = [BENCH, '--no-install', '--quick', '--shapes', '1x16', '--threads', '1', '--dtypes', 'f32', '--engines', 'wasmbert,onnxruntime-web', '--out-dir', out];
     const r = await run(process.execPath, args, { env, timeoutMs: 300_000 });
     expect(r.code, r.stderr).toBe(0);
     expect(committed()).toEqual(before);

@@ -111,10 +111,10 @@ describe('q8 file in every command-line runtime', () => {
       same(parseExample(await run(node!, [EXAMPLE, '--model', q8, '--simd', ...TEXTS]), `node ${major} q8`));
     }, 60_000);
   }
-  it.runIf(runtimeAvailable('deno', existsSync(bin('deno')), 'npm ci installs the deno devDependency'))('Deno: q8 vectors equal Node\'s, bit for bit', async () => {
+  it.runIf(runtimeAvailable('deno', existsSync(bin('deno')), '`npm run peers` installs it into .cache/peers/'))('Deno: q8 vectors equal Node\'s, bit for bit', async () => {
     same(parseExample(await run(bin('deno'), ['run', '-A', EXAMPLE, '--model', q8, '--simd', ...TEXTS]), 'deno example q8'));
   }, 60_000);
-  it.runIf(runtimeAvailable('bun', existsSync(bin('bun')), 'npm ci installs the bun devDependency'))('Bun: q8 vectors equal Node\'s, bit for bit', async () => {
+  it.runIf(runtimeAvailable('bun', existsSync(bin('bun')), '`npm run peers` installs it into .cache/peers/'))('Bun: q8 vectors equal Node\'s, bit for bit', async () => {
     same(parseExample(await run(bin('bun'), [EXAMPLE, '--model', q8, '--simd', ...TEXTS]), 'bun example q8'));
   }, 60_000);
 });

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { module: string; summary: string }> = {
   embed: { module: './embed.js', summary: 'sentence embeddings as JSON' },
   inspect: { module: './inspect.js', summary: 'layer by layer: tokens, embeddings, hidden states, attention' },
   verify: { module: './verify.js', summary: "check a .wbin: header checksum and every tensor's sha256" },
+  serve: { module: './serve.js', summary: 'an embedding service (OpenAI /v1/embeddings, TEI /embed) and the BERT page' },
 };
 
 function usage(): string {

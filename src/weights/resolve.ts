@@ -29,7 +29,7 @@ export interface ResolveOptions {
   revision?: string;
   /** hub endpoint (default $HF_ENDPOINT or https://huggingface.co) */
   baseUrl?: string;
-  /** f32, f16 or q8 (src/weights/convert.ts) */
+  /** what a folder or hub checkpoint is converted to (default f32) */
   dtype?: ConvertDtype;
   /** messages about long steps (download, conversion) */
   onProgress?: (message: string) => void;
