@@ -12,13 +12,15 @@ export interface ResolvedModel {
   label: string;
   /** true for the embedded synthetic default */
   synthetic: boolean;
+  /** the .wbin on disk the model was loaded from, when there is one (serve's page downloads it) */
+  file?: string;
 }
 
 export async function loadModelArg(arg: string | undefined, options: LoadOptions = {}, log: (s: string) => void = () => {}): Promise<ResolvedModel> {
   if (!arg || arg === 'synthetic-base' || arg === 'synthetic-tiny') {
     const name = (arg ?? 'synthetic-base') as 'synthetic-base' | 'synthetic-tiny';
     const { wbin } = await ensureSynthetic(name, { onProgress: log, keepFolder: false });
-    return { bert: await Bert.load(wbin, options), label: name, synthetic: true };
+    return { bert: await Bert.load(wbin, options), label: name, synthetic: true, file: wbin };
   }
   // a download's progress: one bar per file on a terminal (progressBar draws nothing when stderr is not one)
   let bar: Progress | undefined;
@@ -41,5 +43,5 @@ export async function loadModelArg(arg: string | undefined, options: LoadOptions
     },
   });
   bar?.done();
-  return { bert: await Bert.load(r.source, options), label: r.label, synthetic: false };
+  return { bert: await Bert.load(r.source, options), label: r.label, synthetic: false, file: typeof r.source === 'string' ? r.source : undefined };
 }

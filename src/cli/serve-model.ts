@@ -4,7 +4,6 @@
 // so the next batch forms late. Here the Bert lives in a worker and the HTTP thread keeps a stand-in with the
 // same answers (config, tokenizer — rebuilt from the same vocabulary — and forward, whose outputs come back as
 // transferred buffers, not copies). One module, both sides: the worker runs this file with workerData set.
-import { existsSync, statSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { ModelError, RuntimeError, TokenizerError, WasmbertError, WeightsError } from '../errors.js';
 import type { Bert, ForwardOptions, ForwardOutput } from '../model/bert.js';
@@ -26,18 +25,9 @@ export interface WorkerModel extends EmbeddingModel {
   dispose(): Promise<void>;
 }
 
-/** --model as `serve` takes it: a .wbin, a Hugging Face folder, synthetic-base/-tiny, or org/name from the hub. */
+/** --model as `serve` takes it: what every command takes (a .wbin, a Hugging Face folder, org/name, synthetic-*). */
 export async function resolveModel(arg: string | undefined, threads: number | undefined, log: (s: string) => void): Promise<{ bert: Bert; label: string; file?: string }> {
-  if (arg && /^[\w.-]+\/[\w.-]+$/.test(arg) && !arg.endsWith('.wbin') && !existsSync(arg)) {
-    const { pull } = await import('../weights/hub.js');
-    const { wbin } = await pull(arg, { onInfo: log });
-    const { Bert } = await import('../model/bert.js');
-    return { bert: await Bert.load(wbin, { threads }), label: arg, file: wbin };
-  }
-  const { bert, label, synthetic } = await loadModelArg(arg, { threads }, log);
-  let file: string | undefined;
-  if (synthetic) file = (await (await import('../weights/cache.js')).ensureSynthetic(label as 'synthetic-base' | 'synthetic-tiny')).wbin;
-  else if (arg && existsSync(arg) && statSync(arg).isFile()) file = arg;
+  const { bert, label, file } = await loadModelArg(arg, { threads }, log);
   return { bert, label, file };
 }
 
