@@ -54,7 +54,7 @@ function sameBits(a: ArrayLike<number>, b: ArrayLike<number>): boolean {
   const y = Buffer.from(new Float32Array(Array.from(b)).buffer);
   return a.length === b.length && x.equals(y);
 }
-const allSame = (got: number[][], want: Float32Array[]) => got.length === want.length && got.every((g, i) => sameBits(g, want[i]));
+const allSame = (got: number[][], want: ArrayLike<number>[]) => got.length === want.length && got.every((g, i) => sameBits(g, want[i]));
 
 const post = (path: string, body: unknown) => new Request(`http://localhost${path}`, { method: 'POST', body: JSON.stringify(body) });
 const openai = async (h: (r: Request) => Promise<Response>, body: object): Promise<number[][]> => {
