@@ -10,6 +10,10 @@ import { available } from './required.js';
 import { createEmbeddingHandler, type HandlerOptions } from '../src/serve/handler.js';
 import { Batcher } from '../src/serve/batcher.js';
 import { ensureSynthetic } from '../src/weights/cache.js';
+import type { EmbedPlan } from '../src/embedding/embed.js';
+
+// embedPlan(bert, { pooling: 'mean', normalize: true }) for a plain BERT (no prompt, nothing stripped)
+const MEAN: EmbedPlan = { modes: ['mean'], normalize: true, maxLength: 512, prompt: '', includePrompt: true, prepare: (t) => t, promptLength: 0 };
 
 let wbin = '';
 beforeAll(async () => {
@@ -100,7 +104,7 @@ describe('queue, disconnects, batching off', () => {
     const b = new Batcher(bert);
     const ac = new AbortController();
     ac.abort();
-    await expect(b.submit({ rows: [Int32Array.of(101, 102)], pooling: 'mean', normalize: true, signal: ac.signal })).rejects.toMatchObject({ status: 499 });
+    await expect(b.submit({ rows: [Int32Array.of(101, 102)], plan: MEAN, signal: ac.signal })).rejects.toMatchObject({ status: 499 });
     expect(b.queueDepth).toBe(0);
   });
 
@@ -131,17 +135,17 @@ describe('queue, disconnects, batching off', () => {
     b.onBatch = (s) => stats.push(s);
     const row = (n: number) => Int32Array.from({ length: n }, (_, i) => (i === 0 ? 101 : i === n - 1 ? 102 : 2000 + i));
     // 100, 3, 3, 3 tokens: [100, 3] pads to 200 ≤ 2 × 103; adding a 3 would pad to 300 > 2 × 106 → [3, 3] apart
-    const jobs = [3, 100, 3, 3].map((n) => b.submit({ rows: [row(n)], pooling: 'mean', normalize: true }));
+    const jobs = [3, 100, 3, 3].map((n) => b.submit({ rows: [row(n)], plan: MEAN }));
     const vectors = await Promise.all(jobs);
     expect(stats).toEqual([{ sequences: 4, tokens: 109, forwards: 2, seconds: expect.any(Number) }]);
     // one request bigger than the budget: several forwards of at most maxBatchTokens each
     const small = new Batcher(bert, { maxWaitMs: 0, maxBatchTokens: 50 });
     const smallStats: { forwards: number }[] = [];
     small.onBatch = (s) => smallStats.push(s);
-    await small.submit({ rows: [row(20), row(20), row(20), row(20)], pooling: 'mean', normalize: true });
+    await small.submit({ rows: [row(20), row(20), row(20), row(20)], plan: MEAN });
     expect(smallStats).toMatchObject([{ sequences: 4, tokens: 80, forwards: 2 }]);
     // each still bert.embed's bits for its ids (the forward of the ids alone)
-    const alone = await b.submit({ rows: [row(100)], pooling: 'mean', normalize: true });
+    const alone = await b.submit({ rows: [row(100)], plan: MEAN });
     expect(sameBits(vectors[1][0], alone[0])).toBe(true);
   });
 
@@ -157,10 +161,10 @@ describe('queue, disconnects, batching off', () => {
     } as unknown as Bert;
     const b = new Batcher(slow, { maxWaitMs: 0, maxQueueRequests: 1 });
     const rows = (n: number) => [new Int32Array(n)];
-    await b.submit({ rows: rows(10), pooling: 'mean', normalize: true });
-    const running = b.submit({ rows: rows(10), pooling: 'mean', normalize: true }); // runs at once
-    const queued = b.submit({ rows: rows(600), pooling: 'mean', normalize: true }); // waits: the queue is full
-    const refused = await b.submit({ rows: rows(1), pooling: 'mean', normalize: true }).catch((e: unknown) => e);
+    await b.submit({ rows: rows(10), plan: MEAN });
+    const running = b.submit({ rows: rows(10), plan: MEAN }); // runs at once
+    const queued = b.submit({ rows: rows(600), plan: MEAN }); // waits: the queue is full
+    const refused = await b.submit({ rows: rows(1), plan: MEAN }).catch((e: unknown) => e);
     expect(refused).toMatchObject({ status: 429 });
     // 600 queued tokens at ≥ 0.01 s each (at most 0.1 s + timer slack per 10 tokens on a busy machine)
     expect((refused as { retryAfter: number }).retryAfter).toBeGreaterThanOrEqual(6);

@@ -42,6 +42,9 @@ interface Ready {
   threads: number;
   residency: Bert['residency'];
   wasmBytes: number;
+  /** the model's sentence-transformers settings (the handler's pooling / prompt / length defaults, as bert.embed's) */
+  sentence: Bert['sentence'];
+  hasPooler: boolean;
 }
 interface WireError {
   name: string;
@@ -99,6 +102,8 @@ export function loadInWorker(model: string | undefined, threads: number | undefi
           threads: m.threads,
           residency: m.residency,
           wasmBytes: m.wasmBytes,
+          sentence: m.sentence,
+          hasPooler: m.hasPooler,
           forward(encoded: EncodedInput, options: ForwardOptions = {}): Promise<ForwardOutput> {
             if (dead) return Promise.reject(dead);
             if (options.hiddenStates || options.attentions || options.qkv || options.embeddings) {
@@ -130,7 +135,7 @@ async function workerMain(data: { model?: string; threads?: number }): Promise<v
     const r = await resolveModel(data.model, data.threads, (line) => port.postMessage({ type: 'log', line }));
     bert = r.bert;
     const t = bert.tokenizer;
-    port.postMessage({ type: 'ready', label: r.label, file: r.file, config: bert.config, vocab: t.vocab, options: t.options, variant: bert.variant, threads: bert.threads, residency: bert.residency, wasmBytes: bert.wasmBytes } satisfies Ready);
+    port.postMessage({ type: 'ready', label: r.label, file: r.file, config: bert.config, vocab: t.vocab, options: t.options, variant: bert.variant, threads: bert.threads, residency: bert.residency, wasmBytes: bert.wasmBytes, sentence: bert.sentence, hasPooler: bert.hasPooler } satisfies Ready);
   } catch (e) {
     port.postMessage({ type: 'error', error: toWire(e) });
     return;

@@ -11,6 +11,7 @@ import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { RuntimeError } from '../errors.js';
+import { POOLING_MODES } from '../sentence/config.js';
 import { createEmbeddingHandler, type EmbeddingHandler, type HandlerOptions } from '../serve/handler.js';
 import { parseKeys } from '../serve/auth.js';
 import { UsageError } from './args.js';
@@ -30,7 +31,8 @@ An embedding service: OpenAI's POST /v1/embeddings, Hugging Face TEI's POST /emb
   --max-queue N          requests waiting beyond which new ones get 429 (default 256)
   --no-batching          every request runs alone
   --auto-truncate        truncate over-long inputs instead of answering 413
-  --pooling P            mean | cls | pooler (default mean)
+  --pooling P            mean | cls | max | mean_sqrt_len_tokens | weightedmean | lasttoken | pooler
+                         (default: the model's sentence-transformers pooling, else mean)
   --model-id NAME        the name /info and /v1/embeddings report
   --quiet                no request log
 `;
@@ -198,7 +200,7 @@ export async function main(argv: string[]): Promise<number> {
       'max-queue': { type: 'string' },
       'no-batching': { type: 'boolean' },
       'auto-truncate': { type: 'boolean' },
-      pooling: { type: 'string', default: 'mean' },
+      pooling: { type: 'string' },
       'model-id': { type: 'string' },
       quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -208,7 +210,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  if (!['mean', 'cls', 'pooler'].includes(values.pooling)) throw new UsageError(`--pooling must be mean, cls or pooler (got "${values.pooling}")`);
+  if (values.pooling !== undefined && !([...POOLING_MODES, 'pooler'] as string[]).includes(values.pooling)) throw new UsageError(`--pooling must be one of ${POOLING_MODES.join(', ')} or pooler (got "${values.pooling}")`);
   const ints: Record<string, number | undefined> = {};
   for (const name of ['port', 'threads', 'max-batch-tokens', 'max-wait-ms', 'max-queue'] as const) ints[name] = intArg(values[name], name);
   const keys = parseKeys([...(values['api-key'] ?? []), process.env.WASMBERT_API_KEYS ?? '']);

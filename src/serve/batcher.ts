@@ -3,7 +3,8 @@
 // Why it is exact: Bert.forward packs the valid tokens of a batch and computes nothing else — each dense layer
 // is a GEMM whose output row depends on its own input row only, attention runs per sequence. A sequence
 // therefore gets the same bits whether it runs alone or beside others (test/serve-batching.test.ts checks
-// it against bert.embed), and pooling here is bert.embed's arithmetic, operation for operation.
+// it against bert.embed), and pooling here is bert.embed's own code (src/embedding/embed.ts: poolRow under
+// the job's EmbedPlan), so every sentence-transformers convention bert.embed follows, the service follows.
 //
 // The loop: one forward at a time (a model is one arena). When a job arrives on an idle batcher it waits at
 // most `maxWaitMs` for company; while a forward runs, arrivals queue and the next batch takes them at once.
@@ -13,14 +14,16 @@
 // memory, not compute).
 import { ServeError } from '../errors.js';
 import type { Bert } from '../model/bert.js';
+import { embedWidth, poolRow, type EmbedOptions, type EmbedPlan } from '../embedding/embed.js';
 
 /**
  * What the service needs of a model: a Bert, or a stand-in with the same answers (the Node CLI runs the Bert
  * in a worker thread behind one, so forwards do not block the thread that answers HTTP).
  */
-export type EmbeddingModel = Pick<Bert, 'config' | 'tokenizer' | 'forward' | 'variant' | 'threads' | 'residency' | 'wasmBytes'>;
+export type EmbeddingModel = Pick<Bert, 'config' | 'tokenizer' | 'forward' | 'variant' | 'threads' | 'residency' | 'wasmBytes' | 'sentence' | 'hasPooler'>;
 
-export type Pooling = 'mean' | 'cls' | 'pooler';
+/** bert.embed's pooling: a sentence-transformers mode, a list of them (concatenated), or 'pooler'. */
+export type Pooling = NonNullable<EmbedOptions['pooling']>;
 
 export interface BatcherOptions {
   /** false: every request runs alone, one after the other (the benchmark's baseline). Default true. */
@@ -34,10 +37,10 @@ export interface BatcherOptions {
 }
 
 export interface EmbedJob {
-  /** token ids of each input, [CLS] … [SEP] included */
+  /** token ids of each input, [CLS] … [SEP] included (prompt, truncation already applied as the plan says) */
   rows: Int32Array[];
-  pooling: Pooling;
-  normalize: boolean;
+  /** how the rows are pooled (embedPlan of bert.embed's options): one for every row, or one per row */
+  plan: EmbedPlan | EmbedPlan[];
   /** aborted: the job leaves the queue (or its result is dropped when it already runs) */
   signal?: AbortSignal;
 }
@@ -98,7 +101,7 @@ export class Batcher {
     return this.running || this.queue.length > 0;
   }
 
-  /** The vectors of each row of the job, as bert.embed(text, { pooling, normalize }) would give them alone. */
+  /** The vectors of each row of the job, as bert.embed(text, options) would give them alone (plan = embedPlan(bert, options)). */
   submit(job: EmbedJob): Promise<Float32Array[]> {
     if (job.signal?.aborted) return Promise.reject(abortError());
     if (this.queue.length >= this.maxQueueRequests) {
@@ -205,7 +208,7 @@ export class Batcher {
       }
       if (end === start) valid += entries[end++].ids.length;
       const group = entries.slice(start, end);
-      const vecs = await embedRows(this.bert, group.map((e) => e.ids), group.map((e) => jobs[e.job]));
+      const vecs = await embedRows(this.bert, group.map((e) => e.ids), group.map((e) => planOf(jobs[e.job], e.row)));
       group.forEach((e, i) => (out[e.job][e.row] = vecs[i]));
       stats.tokens += valid;
       stats.forwards++;
@@ -215,12 +218,13 @@ export class Batcher {
   }
 }
 
+const planOf = (job: EmbedJob, row: number): EmbedPlan => (Array.isArray(job.plan) ? job.plan[row] : job.plan);
+
 /**
- * One forward over rows of token ids (each [CLS] … [SEP]), then each row pooled as its job asks, with
- * bert.embed's arithmetic: mean = float64 sums over valid tokens in order, divided by the count, stored as
- * float32; normalize = v / max(‖v‖₂, 1e-12) with ‖v‖² summed in float64 over the float32 entries.
+ * One forward over rows of token ids (each [CLS] … [SEP]), then each row pooled by its plan with bert.embed's
+ * own poolRow: the padding beyond a row is masked out, so the row's vector does not depend on its neighbours.
  */
-export async function embedRows(bert: EmbeddingModel, rows: Int32Array[], how: { pooling: Pooling; normalize: boolean }[]): Promise<Float32Array[]> {
+export async function embedRows(bert: EmbeddingModel, rows: Int32Array[], plans: EmbedPlan[]): Promise<Float32Array[]> {
   const L = rows.reduce((m, r) => Math.max(m, r.length), 0);
   const inputIds: Int32Array[] = [];
   const attentionMask: Int32Array[] = [];
@@ -232,26 +236,13 @@ export async function embedRows(bert: EmbeddingModel, rows: Int32Array[], how: {
     inputIds.push(ids);
     attentionMask.push(mask);
   }
-  const needPooler = how.some((j) => j.pooling === 'pooler');
+  const needPooler = plans.some((p) => p.modes.includes('pooler'));
   const res = await bert.forward({ inputIds, attentionMask });
-  if (needPooler && !res.pooler) throw new ServeError('this checkpoint has no pooler: use pooling "mean" or "cls"', 400, 'validation', 'pooling');
+  if (needPooler && !res.pooler) throw new ServeError('this checkpoint has no pooler: use another pooling', 400, 'validation', 'pooling');
   const H = bert.config.hidden_size;
-  return rows.map((r, b) => {
-    const { pooling, normalize } = how[b];
-    const v = new Float32Array(H);
-    if (pooling === 'pooler') v.set(res.pooler!.data.subarray(b * H, b * H + H));
-    else if (pooling === 'cls') v.set(res.lastHiddenState.data.subarray(b * L * H, b * L * H + H));
-    else {
-      const acc = new Float64Array(H);
-      const count = r.length;
-      const h = res.lastHiddenState.data;
-      for (let t = 0; t < count; t++) {
-        const o = (b * L + t) * H;
-        for (let i = 0; i < H; i++) acc[i] += h[o + i];
-      }
-      for (let i = 0; i < H; i++) v[i] = acc[i] / Math.max(count, 1e-9);
-    }
-    if (normalize) normalizeInPlace(v);
+  return rows.map((_, b) => {
+    const v = new Float32Array(embedWidth(bert, plans[b]));
+    poolRow(plans[b], res.lastHiddenState.data, res.pooler?.data, b, L, H, attentionMask[b], v);
     return v;
   });
 }

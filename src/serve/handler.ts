@@ -15,6 +15,7 @@
 import { ModelError, ServeError, TokenizerError, WasmbertError } from '../errors.js';
 import { authorize, parseKeys } from './auth.js';
 import { Batcher, normalizeInPlace, type BatcherOptions, type EmbeddingModel, type Pooling } from './batcher.js';
+import { embedPlan, embedWidth, type EmbedOptions, type EmbedPlan } from '../embedding/embed.js';
 import { Metrics } from './metrics.js';
 
 export interface HandlerOptions extends BatcherOptions {
@@ -22,17 +23,17 @@ export interface HandlerOptions extends BatcherOptions {
   modelId?: string;
   /** Bearer keys; none = no auth. A string may hold several, separated by commas or whitespace. */
   apiKeys?: string | string[];
-  /** Pooling of every embedding (the model's sentence-transformers pooling). Default 'mean'. */
+  /** Pooling of every embedding (bert.embed's pooling option). Default: the model's sentence-transformers Pooling module, else 'mean'. */
   pooling?: Pooling;
   /** Truncate over-long inputs instead of answering 413 (TEI's --auto-truncate). Default false. */
   autoTruncate?: boolean;
-  /** Most tokens one input may have ([CLS]/[SEP] included). Default the tokenizer's model_max_length, at most max_position_embeddings. */
+  /** Most tokens one input may have ([CLS]/[SEP] included). Default bert.embed's: the model's max_seq_length, else the tokenizer's model_max_length; at most max_position_embeddings. */
   maxInputLength?: number;
   /** Most inputs one request may carry. Default 512. */
   maxClientBatchSize?: number;
   /** Largest request body in bytes. Default 2 MiB (TEI's --payload-limit). */
   maxBodyBytes?: number;
-  /** sentence-transformers prompts for `prompt_name` ({ query: 'query: ' }). */
+  /** Prompts for `prompt_name` ({ query: 'query: ' }), beside (and over) the model's own sentence-transformers prompts. */
   prompts?: Record<string, string>;
   /** GET requests no API route takes (the page, its scripts, the weights by range). */
   assets?: (request: Request) => Response | undefined | Promise<Response | undefined>;
@@ -75,10 +76,13 @@ export function createEmbeddingHandler(bert: EmbeddingModel, options: HandlerOpt
   const cfg = bert.config;
   const tok = bert.tokenizer;
   const modelId = options.modelId ?? 'wasmbert';
-  const pooling = options.pooling ?? 'mean';
   const keys = parseKeys(options.apiKeys);
-  const maxPos = cfg.max_position_embeddings;
-  const maxInputLength = Math.min(options.maxInputLength ?? tok.options.modelMaxLength ?? maxPos, maxPos);
+  // bert.embed's plan with the model's sentence-transformers settings as defaults; requests override parts of it
+  const base: EmbedOptions = { pooling: options.pooling, maxLength: options.maxInputLength };
+  const defaultPlan = embedPlan(bert, base);
+  const pooling = defaultPlan.modes.join('+');
+  const maxInputLength = defaultPlan.maxLength;
+  const width = embedWidth(bert, defaultPlan);
   const maxClientBatchSize = options.maxClientBatchSize ?? 512;
   const maxBodyBytes = options.maxBodyBytes ?? 2 * 1024 * 1024;
   const prompts = options.prompts ?? {};
@@ -94,19 +98,29 @@ export function createEmbeddingHandler(bert: EmbeddingModel, options: HandlerOpt
   let drained: (() => void) | undefined;
 
   // ---- inputs → token rows
-  const promptOf = (body: Record<string, unknown>): string => {
+  /** The request's plan: bert.embed's options (the handler's, then the request's prompt_name and normalize). */
+  const planOf = (body: Record<string, unknown>, normalize?: boolean): EmbedPlan => {
     const name = body.prompt_name;
-    if (name === undefined || name === null) return '';
-    if (typeof name !== 'string') throw new ServeError('prompt_name must be a string', 400, 'validation', 'prompt_name');
-    if (!Object.hasOwn(prompts, name)) {
-      const known = Object.keys(prompts);
-      throw new ServeError(`prompt_name "${name}" is not one of the server's prompts (${known.length ? known.join(', ') : 'none configured'})`, 400, 'validation', 'prompt_name');
+    const opts: EmbedOptions = { ...base, normalize };
+    if (name !== undefined && name !== null) {
+      if (typeof name !== 'string') throw new ServeError('prompt_name must be a string', 400, 'validation', 'prompt_name');
+      const modelPrompts = bert.sentence?.prompts ?? {};
+      if (Object.hasOwn(prompts, name)) opts.prompt = prompts[name];
+      else if (Object.hasOwn(modelPrompts, name)) opts.promptName = name;
+      else {
+        const known = [...new Set([...Object.keys(prompts), ...Object.keys(modelPrompts)])];
+        throw new ServeError(`prompt_name "${name}" is not one of the server's prompts (${known.length ? known.join(', ') : 'none configured'})`, 400, 'validation', 'prompt_name');
+      }
     }
-    return prompts[name];
+    return normalize === undefined && opts.prompt === undefined && opts.promptName === undefined ? defaultPlan : embedPlan(bert, opts);
   };
 
+  /** The text the tokenizer sees: encodeForEmbed's (prompt, then sentence-transformers' strip / lowercase). */
+  const textOf = (plan: EmbedPlan, x: string): string => plan.prepare(plan.prompt + x);
+
   const textRow = (text: string, truncate: boolean, left: boolean, field: string): Int32Array => {
-    const enc = truncate && !left ? tok.encode(text, null, { maxLength: maxInputLength }) : tok.encode(text, null, { truncation: false });
+    // right truncation: encodeForEmbed's (truncation longest_first at the plan's maxLength)
+    const enc = truncate && !left ? tok.encode(text, null, { truncation: 'longest_first', maxLength: maxInputLength }) : tok.encode(text, null, { truncation: false });
     let ids = enc.inputIds;
     if (ids.length > maxInputLength) {
       if (!truncate) throw new ServeError(`${field} has ${ids.length} tokens, more than the ${maxInputLength} this model takes (send truncate: true, or shorten it)`, 413, 'validation', field);
@@ -133,9 +147,8 @@ export function createEmbeddingHandler(bert: EmbeddingModel, options: HandlerOpt
   };
 
   /** OpenAI's `input` / TEI's `inputs`: a string, token ids, or a list of either. */
-  const parseInputs = (value: unknown, field: string, body: Record<string, unknown>, truncate: boolean, left: boolean): Parsed => {
+  const parseInputs = (value: unknown, field: string, plan: EmbedPlan, truncate: boolean, left: boolean): Parsed & { plans: EmbedPlan[] } => {
     if (value === undefined || value === null) throw new ServeError(`${field} is missing`, 400, 'validation', field);
-    const prompt = promptOf(body);
     let items: unknown[];
     // one input (a string or one list of ids): errors name the field itself, not field[0]
     const single = typeof value === 'string' || (Array.isArray(value) && value.length > 0 && typeof value[0] === 'number');
@@ -146,11 +159,14 @@ export function createEmbeddingHandler(bert: EmbeddingModel, options: HandlerOpt
     if (items.length > maxClientBatchSize) throw new ServeError(`${field} has ${items.length} inputs, more than the ${maxClientBatchSize} one request may carry`, 413, 'validation', field);
     const rows = items.map((x, i) => {
       const f = single ? field : `${field}[${i}]`;
-      if (typeof x === 'string') return textRow(prompt + x, truncate, left, f);
+      if (typeof x === 'string') return textRow(textOf(plan, x), truncate, left, f);
       if (Array.isArray(x)) return idRow(x, truncate, left, f);
       throw new ServeError(`${f} must be a string or an array of token ids (got ${typeName(x)})`, 400, 'validation', f);
     });
-    return { rows, tokens: rows.reduce((s, r) => s + r.length, 0) };
+    // token-id rows are whole sequences as sent: no prompt in them to leave out of the pooling
+    const idPlan = plan.promptLength > 0 ? { ...plan, promptLength: 0 } : plan;
+    const plans = items.map((x) => (typeof x === 'string' ? plan : idPlan));
+    return { rows, plans, tokens: rows.reduce((s, r) => s + r.length, 0) };
   };
 
   const bool = (body: Record<string, unknown>, field: string, dflt: boolean): boolean => {
@@ -174,38 +190,37 @@ export function createEmbeddingHandler(bert: EmbeddingModel, options: HandlerOpt
     if (body.model !== undefined && body.model !== null && typeof body.model !== 'string') throw new ServeError('model must be a string', 400, 'validation', 'model');
     const format = body.encoding_format ?? 'float';
     if (format !== 'float' && format !== 'base64') throw new ServeError(`encoding_format must be "float" or "base64" (got ${JSON.stringify(format)})`, 400, 'validation', 'encoding_format');
-    const H = cfg.hidden_size;
     const dims = body.dimensions ?? null;
-    if (dims !== null && (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1 || dims > H)) {
-      throw new ServeError(`dimensions must be an integer from 1 to ${H}, this model's hidden size (got ${JSON.stringify(dims)})`, 400, 'validation', 'dimensions');
+    if (dims !== null && (typeof dims !== 'number' || !Number.isInteger(dims) || dims < 1 || dims > width)) {
+      throw new ServeError(`dimensions must be an integer from 1 to ${width}, this model's embedding size (got ${JSON.stringify(dims)})`, 400, 'validation', 'dimensions');
     }
     const { truncate, left } = truncation(body);
-    const parsed = parseInputs(body.input, 'input', body, truncate, left);
+    const parsed = parseInputs(body.input, 'input', planOf(body), truncate, left);
     note.inputs = parsed.rows.length;
     note.tokens = parsed.tokens;
-    const vectors = await batcher.submit({ rows: parsed.rows, pooling, normalize: true, signal });
+    const vectors = await batcher.submit({ rows: parsed.rows, plan: parsed.plans, signal });
     const data = vectors.map((v, index) => {
       // Fewer dimensions: the first `dimensions` entries, L2-normalised again (OpenAI's text-embedding-3
       // shortening). Meaningful for Matryoshka-trained models; for others it is a projection, not a smaller model.
-      const e = dims !== null && dims < H ? normalizeInPlace(v.slice(0, dims)) : v;
+      const e = dims !== null && dims < width ? normalizeInPlace(v.slice(0, dims)) : v;
       return { object: 'embedding', index, embedding: format === 'base64' ? base64(e) : Array.from(e) };
     });
     return Response.json({ object: 'list', data, model: typeof body.model === 'string' ? body.model : modelId, usage: { prompt_tokens: parsed.tokens, total_tokens: parsed.tokens } });
   };
 
   const teiEmbed = async (body: Record<string, unknown>, signal: AbortSignal, note: Partial<RequestLog>): Promise<Response> => {
-    const normalize = bool(body, 'normalize', true);
+    const normalize = body.normalize === undefined || body.normalize === null ? undefined : bool(body, 'normalize', true);
     const { truncate, left } = truncation(body);
-    const parsed = parseInputs(body.inputs, 'inputs', body, truncate, left);
+    const parsed = parseInputs(body.inputs, 'inputs', planOf(body, normalize), truncate, left);
     note.inputs = parsed.rows.length;
     note.tokens = parsed.tokens;
-    const vectors = await batcher.submit({ rows: parsed.rows, pooling, normalize, signal });
+    const vectors = await batcher.submit({ rows: parsed.rows, plan: parsed.plans, signal });
     return Response.json(vectors.map((v) => Array.from(v)));
   };
 
   const teiTokenize = (body: Record<string, unknown>, note: Partial<RequestLog>): Response => {
     const addSpecial = bool(body, 'add_special_tokens', true);
-    const prompt = promptOf(body);
+    const plan = planOf(body);
     const value = body.inputs;
     if (value === undefined || value === null) throw new ServeError('inputs is missing', 400, 'validation', 'inputs');
     const items = typeof value === 'string' ? [value] : value;
@@ -215,7 +230,7 @@ export function createEmbeddingHandler(bert: EmbeddingModel, options: HandlerOpt
     if (items.length > maxClientBatchSize) throw new ServeError(`inputs has ${items.length} inputs, more than the ${maxClientBatchSize} one request may carry`, 413, 'validation', 'inputs');
     note.inputs = items.length;
     const out = (items as string[]).map((x) => {
-      const text = prompt + x;
+      const text = textOf(plan, x);
       const enc = tok.encode(text, null, { truncation: false });
       const tokens = enc.inputIds.map((id, i) => {
         const isSpecial = (i === 0 && id === clsId) || (i === enc.inputIds.length - 1 && id === sepId) || special.has(enc.tokens[i]);
