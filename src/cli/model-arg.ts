@@ -3,7 +3,7 @@
 // (the embedded default: synthetic-base, generated and cached on first use).
 import { Bert, type LoadOptions } from '../model/bert.js';
 import { ensureSynthetic } from '../weights/cache.js';
-import { progressBar, type Progress } from '../weights/progress.js';
+import { downloadProgress } from '../weights/progress.js';
 import { resolveModel } from '../weights/resolve.js';
 
 export interface ResolvedModel {
@@ -23,25 +23,13 @@ export async function loadModelArg(arg: string | undefined, options: LoadOptions
     return { bert: await Bert.load(wbin, options), label: name, synthetic: true, file: wbin };
   }
   // a download's progress: one bar per file on a terminal (progressBar draws nothing when stderr is not one)
-  let bar: Progress | undefined;
-  let current = '';
+  const progress = downloadProgress(log);
   const r = await resolveModel(arg, {
     cache: options.cache ?? true,
     revision: options.revision,
-    onProgress: (m) => {
-      bar?.done();
-      bar = undefined;
-      log(m);
-    },
-    onDownload: (file, done, total) => {
-      if (file !== current) {
-        bar?.done();
-        current = file;
-        bar = progressBar(file);
-      }
-      bar?.update(done, total);
-    },
+    onProgress: (m) => progress.info(m),
+    onDownload: (file, done, total) => progress.file(file, done, total),
   });
-  bar?.done();
+  progress.done();
   return { bert: await Bert.load(r.source, options), label: r.label, synthetic: false, file: typeof r.source === 'string' ? r.source : undefined };
 }

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { asUsageError, checkOutputDir, UsageError } from './args.js';
 import { hubCacheDir } from '../weights/cache.js';
 import { pull } from '../weights/hub.js';
-import { progressBar, type Progress } from '../weights/progress.js';
+import { downloadProgress } from '../weights/progress.js';
 
 const USAGE = `usage: wasmbert pull <repo-id> [--revision R] [--base-url URL] [--dtype f32|f16|q8] [--cache DIR]
 
@@ -44,28 +44,16 @@ export async function main(argv: string[]): Promise<number> {
   if (v.dtype !== 'f32' && v.dtype !== 'f16' && v.dtype !== 'q8') throw new UsageError(`--dtype must be f32, f16 or q8 (got ${JSON.stringify(v.dtype)})`);
   if (v.cache) checkOutputDir(v.cache, '--cache folder');
   const say = (m: string) => process.stderr.write(`wasmbert pull: ${m}\n`);
-  let bar: Progress | undefined;
-  let current = '';
+  const progress = downloadProgress(say);
   const r = await pull(parsed.positionals[0], {
     revision: v.revision,
     baseUrl: v['base-url'],
     cacheDir: v.cache,
     dtype: v.dtype,
-    onInfo: (m) => {
-      bar?.done();
-      bar = undefined;
-      say(m);
-    },
-    onProgress: (file, done, total) => {
-      if (file !== current) {
-        bar?.done();
-        current = file;
-        bar = progressBar(file);
-      }
-      bar?.update(done, total);
-    },
+    onInfo: (m) => progress.info(m),
+    onProgress: (file, done, total) => progress.file(file, done, total),
   });
-  bar?.done();
+  progress.done();
   say(`${r.files.length} files in ${r.folder}`);
   process.stdout.write(`${r.wbin}\n`);
   return 0;

@@ -26,3 +26,37 @@ export function progressBar(label: string, stream: NodeJS.WriteStream = process.
     },
   };
 }
+
+/**
+ * A download's messages and per-file bars, for a CLI: `info` ends the current bar before a message line,
+ * `file` draws one bar per file (a new file ends the previous bar), `done` ends the last one.
+ */
+export interface DownloadProgress {
+  info(message: string): void;
+  file(name: string, done: number, total: number): void;
+  done(): void;
+}
+
+export function downloadProgress(say: (message: string) => void): DownloadProgress {
+  let bar: Progress | undefined;
+  let current = '';
+  return {
+    info(message) {
+      bar?.done();
+      bar = undefined;
+      say(message);
+    },
+    file(name, done, total) {
+      if (name !== current) {
+        bar?.done();
+        current = name;
+        bar = progressBar(name);
+      }
+      bar?.update(done, total);
+    },
+    done() {
+      bar?.done();
+      bar = undefined;
+    },
+  };
+}
