@@ -19,24 +19,8 @@ import { Arena } from '../src/runtime/arena.js';
 import { ROOT } from './shared.js';
 import { activation64, attention64, dotErrorBound, gemm64, KC, matmulNN64, matmulNT64, U32, type Activation } from './reference/gemm.js';
 import { HAVE_ONNX, ONNX_NODE, onnxAvailable, readNode, readTensor } from './reference/onnx.js';
+import { randomF32, rng } from './random.js';
 
-/** Deterministic uniform [lo, hi) (mulberry32): failures reproduce. */
-function rng(seed: number): (lo?: number, hi?: number) => number {
-  let s = seed >>> 0;
-  return (lo = 0, hi = 1) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  };
-}
-function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r(lo, hi);
-  return a;
-}
 
 interface Ctx {
   k: Kernels;

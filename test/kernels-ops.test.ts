@@ -11,26 +11,10 @@ import {
   addLayernorm64, erf64, erfc64, gelu64, geluTanh64, layernorm64, softmax64,
 } from './reference/ops.js';
 import { HAVE_ONNX, ONNX_NODE, onnxAvailable, readNode, readTensor } from './reference/onnx.js';
+import { randomF32, rng } from './random.js';
 
 const SIZES = [1, 3, 7, 13, 64, 65, 768, 3072];
 
-/** Deterministic uniform [lo, hi) (mulberry32): failures reproduce. */
-function rng(seed: number): (lo?: number, hi?: number) => number {
-  let s = seed >>> 0;
-  return (lo = 0, hi = 1) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  };
-}
-function randomF32(n: number, seed: number, lo: number, hi: number): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r(lo, hi);
-  return a;
-}
 
 /** One f32 ulp at |v| (the spacing of f32 numbers there; 2^-149 at 0). */
 function ulp(v: number): number {

@@ -21,23 +21,8 @@ import { relaxedDotIsRight } from '../src/runtime/features.js';
 import { quantizeRowsInt8 } from '../src/weights/quantize.js';
 import { gemmQ8Ref, quantizeRow, type QFormat } from './reference/gemm_q8.js';
 import { activation64, U32, type Activation } from './reference/gemm.js';
+import { randomF32, rng } from './random.js';
 
-function rng(seed: number): (lo?: number, hi?: number) => number {
-  let s = seed >>> 0;
-  return (lo = 0, hi = 1) => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return lo + (hi - lo) * (((t ^ (t >>> 14)) >>> 0) / 4294967296);
-  };
-}
-function randomF32(n: number, seed: number, lo = -1, hi = 1): Float32Array {
-  const r = rng(seed);
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = r(lo, hi);
-  return a;
-}
 
 /** [m, n, k, lda pad, ldc pad] */
 const SHAPES: [number, number, number, number, number][] = [
